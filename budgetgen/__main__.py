@@ -1,0 +1,5 @@
+"""``python -m budgetgen``."""
+
+from budgetgen.cli import main
+
+main()

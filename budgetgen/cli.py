@@ -1,0 +1,101 @@
+"""The command line: thin wrappers over the library, and the one place where errors become exit codes.
+
+Exit codes: 0 success, 1 findings (``check``), 2 unreadable or invalid input, 3 internal error.
+A user never sees a traceback unless ``BUDGETGEN_DEBUG=1`` asks for one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from budgetgen import __version__
+from budgetgen.diagnostics import Diagnostic, InputError, Location
+from budgetgen.pipeline import load_ledger
+from budgetgen.profiles import DEFAULT_PROFILE
+from budgetgen.summary import summary_json, summary_text
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+def report_errors(command: F) -> F:
+    """Turn InputError into located messages and exit 2, anything unexpected into exit 3."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputError as error:
+            as_json = kwargs.get("output_format") == "json"
+            if as_json:
+                payload = {"errors": [d.as_dict() for d in error.diagnostics]}
+                click.echo(json.dumps(payload, ensure_ascii=False, indent=2), err=True)
+            else:
+                for diagnostic in error.diagnostics:
+                    click.echo(str(diagnostic), err=True)
+                click.echo(f"输入有误，共 {len(error.diagnostics)} 处，未生成任何结果。", err=True)
+            sys.exit(EXIT_INPUT)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("BUDGETGEN_DEBUG"):
+                raise
+            internal = Diagnostic("BG-E099", f"内部错误：{type(error).__name__}: {error}", Location("budgetgen"))
+            click.echo(str(internal), err=True)
+            click.echo("这是 budgetgen 的缺陷，请报告；设置 BUDGETGEN_DEBUG=1 可查看详细信息。", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+input_argument = click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
+profile_option = click.option(
+    "--profile", default=DEFAULT_PROFILE, show_default=True, help="样式（templates/ 下的文件夹名）。"
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="budgetgen")
+def cli() -> None:
+    """budgetgen：由一份预算输入生成部门（单位）预算公开材料。"""
+
+
+@cli.command()
+@input_argument
+@profile_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式。",
+)
+@report_errors
+def summary(input_path: Path, profile: str, output_format: str) -> None:
+    """显示预算的关键数字（万元）。IN 为 YAML 文件或含 budget.yaml 的文件夹。"""
+    ledger = load_ledger(input_path, profile)
+    click.echo(summary_json(ledger) if output_format == "json" else summary_text(ledger))
+
+
+@cli.command()
+def schema() -> None:
+    """输出输入格式的 JSON Schema（供编辑器校验和补全）。"""
+    from budgetgen.schema import input_schema_json
+
+    click.echo(input_schema_json(), nl=False)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="budgetgen")

@@ -1,0 +1,109 @@
+"""Load a budget input from disk into the validated model, or raise located diagnostics.
+
+The one entry point every command uses: a path (a YAML file, or a folder holding ``budget.yaml``)
+becomes a ``BudgetInput`` in 元, or an ``InputError`` whose diagnostics name ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from budgetgen.catalogs import Catalog, available_years, load_catalog
+from budgetgen.diagnostics import Diagnostic, InputError, Location
+from budgetgen.io.validation_errors import diagnostics_from
+from budgetgen.io.yaml_source import MAX_BYTES, Positions, read_yaml
+from budgetgen.model.budget import BudgetInput
+from budgetgen.model.references import problems
+from budgetgen.model.types import AmountUnit
+
+INPUT_NAMES = ("budget.yaml", "budget.yml")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LoadedInput:
+    """A validated budget with the catalog of its year and where it came from."""
+
+    budget: BudgetInput
+    catalog: Catalog
+    source: Path
+    raw: bytes
+
+
+def resolve(path: Path) -> Path:
+    """The input file a path names: the file itself or the ``budget.yaml`` of a folder."""
+    if path.is_dir():
+        for name in INPUT_NAMES:
+            if (path / name).is_file():
+                return path / name
+        raise InputError([Diagnostic("BG-E001", f"文件夹中没有 {INPUT_NAMES[0]}", Location(str(path)))])
+    if not path.exists():
+        raise InputError([Diagnostic("BG-E001", "文件不存在", Location(str(path)))])
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError(
+            [Diagnostic("BG-E001", f"不支持的输入文件类型“{path.suffix}”，请使用 .yaml", Location(str(path)))]
+        )
+    return path
+
+
+def read_bytes(path: Path) -> bytes:
+    """File contents, with a clear message instead of an OSError."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(
+                [Diagnostic("BG-E004", f"文件过大（{size} 字节，上限 {MAX_BYTES} 字节）", Location(str(path)))]
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError([Diagnostic("BG-E001", f"无法读取文件：{exc.strerror}", Location(str(path)))]) from None
+
+
+def validate(model: type[M], data: Any, file: str, positions: Positions, context: dict[str, Any]) -> M:
+    """Validate plain data against a model, turning errors into located diagnostics."""
+    if not isinstance(data, dict):
+        found = "空文件" if data is None else "不是“键: 值”的映射"
+        raise InputError([Diagnostic("BG-E012", f"顶层应为映射（“键: 值”），实际为{found}", Location(file, 1, 1))])
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise InputError(diagnostics_from(exc, model, file, positions)) from None
+
+
+def _context(data: Any) -> dict[str, Any]:
+    """The amount unit, read ahead so that amounts are converted while they are validated."""
+    unit = data.get("amount_unit") if isinstance(data, dict) else None
+    return {"amount_unit": unit if unit in {u.value for u in AmountUnit} else AmountUnit.YUAN.value}
+
+
+def load_budget(path: Path) -> LoadedInput:
+    """Read, parse and validate a budget input; amounts come back in 元."""
+    file = resolve(path)
+    raw = read_bytes(file)
+    name = str(file)
+    data, positions = read_yaml(raw, name)
+    budget = validate(BudgetInput, data, name, positions, _context(data))
+    try:
+        catalog = load_catalog(budget.budget_year)
+    except KeyError:
+        years = "、".join(str(y) for y in available_years())
+        raise InputError(
+            [
+                Diagnostic(
+                    "BG-E025",
+                    f"没有 {budget.budget_year} 年的科目表（已有：{years}）",
+                    positions.locate(name, ("budget_year",)),
+                )
+            ]
+        ) from None
+    found = [
+        Diagnostic(p.code, p.message, positions.locate(name, p.path), hints=p.hints) for p in problems(budget, catalog)
+    ]
+    if found:
+        raise InputError(found)
+    budget = budget.model_copy(update={"amount_unit": AmountUnit.YUAN})
+    return LoadedInput(budget, catalog, file, raw)

@@ -1,0 +1,249 @@
+"""The input model: what a department and its units state about one budget year.
+
+Only stated facts live here; every figure the rules fix (contributions, 项 of personnel items,
+totals, “三公”, 机关运行经费) is derived later, in the ledger. Amounts are ``Decimal`` 元 once
+validated, whatever unit the file used.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from budgetgen.model.types import (
+    AmountUnit,
+    Code,
+    ComparisonField,
+    Count,
+    DirectionField,
+    EconCode,
+    FunctionCode,
+    FundSource,
+    Money,
+    Name,
+    ProcurementCategory,
+    ProjectCategory,
+    Rate,
+    StaffKind,
+    SubSource,
+    Text,
+    UnitKind,
+    Weight,
+)
+
+
+def _as_int(value: Any) -> Any:
+    """YAML scalars arrive as text; a literal number field compares as int."""
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
+class Strict(BaseModel):
+    """Base of every input model: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Department(Strict):
+    """部门: the budget department that the units belong to (主管部门)."""
+
+    code: Code = Field(description="部门代码，如 342")
+    name: Name = Field(description="部门名称")
+
+
+class Funding(Strict):
+    """Where an amount is paid from: fund source and sub-source (defaults: 一般公共预算, 当年拨款)."""
+
+    source: FundSource = Field(FundSource.GENERAL_PUBLIC_BUDGET, description="资金来源")
+    sub_source: SubSource = Field(SubSource.CURRENT, description="资金性质：当年拨款 / 提前下达 / 上年结转")
+
+
+class PayItem(Funding):
+    """A yearly pay item of a staff group: per head or in total, by economic code."""
+
+    econ: EconCode = Field(description="部门经济分类科目（款或明细）")
+    name: Name | None = Field(None, description="明细科目名称（地方明细编码必填）")
+    amount: Money | None = Field(None, description="全年合计金额")
+    per_head: Money | None = Field(None, description="每人全年金额")
+    function: FunctionCode | None = Field(None, description="功能分类项；不填则按规则推导")
+    project: Code | None = Field(None, description="所属人员类项目代码")
+
+
+class StaffGroup(Strict):
+    """A group of staff of one kind with its headcount and yearly pay items."""
+
+    name: Name = Field(description="人员类别名称，如 在职人员")
+    kind: StaffKind = Field(description="在职 / 退休 / 离休")
+    headcount: Count = Field(description="人数")
+    pay: list[PayItem] = Field(default_factory=list, description="工资福利项目")
+    function: FunctionCode | None = Field(None, description="本组默认功能分类项")
+    project: Code | None = Field(None, description="本组默认所属项目代码")
+
+
+class ContributionRule(Funding):
+    """A contribution computed as rate x base (养老 30108, 职业年金 30109, 医疗 30110, 公积金 30113 …).
+
+    The base is the sum of the pay items whose economic code starts with one of ``base``, or a
+    stated ``base_amount``; an explicit ``amount`` overrides the computed figure.
+    """
+
+    econ: EconCode = Field(description="缴费的经济分类科目")
+    name: Name | None = Field(None, description="明细科目名称")
+    rate: Rate | None = Field(None, description="缴费比例")
+    base: list[EconCode] | None = Field(None, description="缴费基数包含的经济分类科目（前缀）")
+    base_amount: Money | None = Field(None, description="直接给出的缴费基数")
+    amount: Money | None = Field(None, description="直接给出的缴费金额（优先于计算值）")
+    staff_kinds: list[StaffKind] = Field(default_factory=lambda: [StaffKind.EMPLOYED], description="计入基数的人员")
+    function: FunctionCode | None = Field(None, description="功能分类项；不填则按规则推导")
+    project: Code | None = Field(None, description="所属人员类项目代码")
+
+
+class Item(Funding):
+    """A stated amount on an economic code: 公用经费 and other basic items."""
+
+    econ: EconCode = Field(description="部门经济分类科目")
+    name: Name | None = Field(None, description="明细科目名称")
+    amount: Money = Field(description="金额")
+    function: FunctionCode | None = Field(None, description="功能分类项；不填则为单位主要功能科目")
+    project: Code | None = Field(None, description="所属运转类项目代码")
+
+
+class ProjectLine(Funding):
+    """One line of a project's budget: economic code, amount and fund source."""
+
+    econ: EconCode = Field(description="部门经济分类科目")
+    name: Name | None = Field(None, description="明细科目名称")
+    amount: Money = Field(description="金额")
+    function: FunctionCode | None = Field(None, description="功能分类项；不填则为项目的功能科目")
+
+
+class Indicator(Strict):
+    """A performance indicator: 一级 / 二级 / 三级, 指标性质, 指标值, 度量单位, 权重, 方向."""
+
+    level1: Name = Field(description="一级指标，如 产出指标")
+    level2: Name = Field(description="二级指标，如 数量指标")
+    name: Name = Field(description="三级指标")
+    comparison: ComparisonField = Field(description="指标性质：≥ ≤ = > < 定性")
+    value: Name = Field(description="指标值")
+    unit_of_measure: str | None = Field(None, max_length=50, description="度量单位")
+    weight: Weight = Field(description="权重")
+    direction: DirectionField = Field(description="指标方向性：正向 / 反向")
+
+
+class Project(Strict):
+    """A project (项目) of the 一体化 system, with its money and its performance target."""
+
+    code: Code = Field(description="项目代码")
+    name: Name = Field(description="项目名称")
+    category: ProjectCategory = Field(description="人员类 / 运转类 / 其他运转类 / 特定目标类")
+    function: FunctionCode | None = Field(None, description="功能分类项；不填则为单位主要功能科目")
+    lines: list[ProjectLine] = Field(default_factory=list, description="项目预算明细")
+    annual_goal: Text | None = Field(None, description="年度目标")
+    indicators: list[Indicator] = Field(default_factory=list, description="绩效指标")
+    purpose: Text | None = Field(None, description="主要用途（用于说明）")
+
+
+class IncomeEntry(Funding):
+    """A stated income figure (收入) by source and sub-source: the control figure for the unit."""
+
+    amount: Money = Field(description="金额")
+
+
+class ThreePublic(Strict):
+    """“三公”经费 by item."""
+
+    overseas: Money = Field(default=Decimal(0), description="因公出国（境）费")
+    vehicles_purchase: Money = Field(default=Decimal(0), description="公务用车购置费")
+    vehicles_running: Money = Field(default=Decimal(0), description="公务用车运行维护费")
+    reception: Money = Field(default=Decimal(0), description="公务接待费")
+
+
+class LastYear(Strict):
+    """Last year's budget figures, for the comparisons in the text."""
+
+    total: Money | None = Field(None, description="上年收支预算总数")
+    fiscal_total: Money | None = Field(None, description="上年财政拨款收支预算总数（不填同收支总数）")
+    general_public_current: Money | None = Field(None, description="上年一般公共预算当年拨款（不填同财政拨款）")
+    running_cost: Money | None = Field(None, description="上年机关运行经费")
+    three_public: ThreePublic | None = Field(None, description="上年“三公”经费")
+
+
+class ThreePublicTexts(Strict):
+    """Reasons and purposes for the “三公” sentences."""
+
+    overseas_reason: Text | None = None
+    vehicles_reason: Text | None = None
+    reception_reason: Text | None = None
+    reception_purpose: Text | None = None
+    overseas_purpose: Text | None = None
+    vehicles_purpose: Text | None = None
+
+
+class Texts(Strict):
+    """The sentences only the unit can write; everything else in the text is generated."""
+
+    functions: Text | None = Field(None, description="单位职能简介")
+    key_work: Text | None = Field(None, description="本年重点工作")
+    change_reason: Text | None = Field(None, description="收支总数较上年变化的原因")
+    fiscal_change_reason: Text | None = Field(None, description="财政拨款变化原因（不填同上）")
+    general_public_change_reason: Text | None = Field(None, description="一般公共预算当年拨款变化原因（不填同上）")
+    running_cost_change_reason: Text | None = Field(None, description="机关运行经费变化原因")
+    function_purposes: dict[FunctionCode, Text] = Field(default_factory=dict, description="各功能分类项的主要用途")
+    three_public: ThreePublicTexts = Field(default_factory=ThreePublicTexts)
+    procurement: Text | None = Field(None, description="政府采购情况补充说明")
+    assets: Text | None = Field(None, description="国有资产占有使用情况补充说明")
+
+
+class ProcurementItem(Strict):
+    """A planned government procurement (政府采购)."""
+
+    name: Name = Field(description="采购项目名称")
+    category: ProcurementCategory = Field(description="货物 / 工程 / 服务")
+    amount: Money = Field(description="金额")
+    project: Code | None = Field(None, description="所属项目代码")
+
+
+class Assets(Strict):
+    """State asset holdings at the end of last year and planned purchases (国有资产占有使用情况)."""
+
+    vehicles: Count = Field(0, description="车辆数（辆）")
+    official_vehicles: Count | None = Field(None, description="公务用车数（辆，不填同车辆数）")
+    large_equipment: Count = Field(0, description="单位价值 200 万元以上大型设备（台/套）")
+    planned_vehicles: Count = Field(0, description="本年拟购置车辆（辆）")
+    planned_large_equipment: Count = Field(0, description="本年拟购置大型设备（台/套）")
+
+
+class Unit(Strict):
+    """单位: a budget unit with its own code, staff, items, projects and texts."""
+
+    code: Code = Field(description="单位代码，以部门代码开头")
+    name: Name = Field(description="单位名称")
+    kind: UnitKind = Field(description="行政 / 参公 / 事业")
+    main_function: FunctionCode = Field(description="主要功能分类项（7 位）")
+    unit_type: Name | None = Field(None, description="单位性质，如 参照公务员管理的公益一类事业单位")
+    budget_level: Name | None = Field(None, description="级次，如 二级预算单位")
+    internal_divisions: Count | None = Field(None, description="内设机构数")
+    subordinate_units: list[Name] = Field(default_factory=list, description="下属单位")
+    staff: list[StaffGroup] = Field(default_factory=list, description="人员")
+    contribution_rules: list[ContributionRule] = Field(
+        default_factory=list, description="缴费规则（按经济科目覆盖部门默认规则）"
+    )
+    operating_items: list[Item] = Field(default_factory=list, description="公用经费等基本支出项目")
+    projects: list[Project] = Field(default_factory=list, description="项目")
+    income: list[IncomeEntry] = Field(default_factory=list, description="收入（控制数）")
+    procurement: list[ProcurementItem] = Field(default_factory=list, description="政府采购")
+    assets: Assets = Field(default_factory=Assets, description="国有资产")
+    last_year: LastYear = Field(default_factory=LastYear, description="上年数")
+    texts: Texts = Field(default_factory=Texts, description="文字说明")
+
+
+class BudgetInput(Strict):
+    """One budget year of a department and its units: the whole input of budgetgen."""
+
+    format_version: Annotated[Literal[1], BeforeValidator(_as_int)] = Field(1, description="输入格式版本")
+    budget_year: int = Field(ge=2000, le=2100, description="预算年度")
+    amount_unit: AmountUnit = Field(description="本文件金额单位：元 或 万元")
+    department: Department
+    contribution_rules: list[ContributionRule] = Field(default_factory=list, description="部门默认缴费规则")
+    units: list[Unit] = Field(min_length=1, description="预算单位")

@@ -1,0 +1,151 @@
+"""Checks that make a parsed input a budget: codes exist in the year's catalog, references resolve.
+
+These are input errors (exit 2), not findings of ``check``: without them the ledger cannot be built.
+Each problem carries the field path it is about, so the loader can point at the file position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from budgetgen.catalogs import Catalog
+from budgetgen.diagnostics import Path
+from budgetgen.model.budget import BudgetInput, ContributionRule, Unit
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An input error found after parsing: code, Chinese message, field path and hints."""
+
+    code: str
+    message: str
+    path: Path
+    hints: tuple[str, ...] = ()
+
+
+def _function(catalog: Catalog, code: str | None, path: Path) -> Iterator[Problem]:
+    if code is None:
+        return
+    if len(code) != 7:
+        yield Problem(
+            "BG-E022",
+            f"功能分类科目“{code}”不是项级科目，请填写 7 位的项",
+            path,
+            (f"可选：{_named(catalog, catalog.nearest_functions(code.ljust(7, '0')))}",),
+        )
+    elif code not in catalog.functions:
+        near = catalog.nearest_functions(code)
+        yield Problem(
+            "BG-E020",
+            f"功能分类科目“{code}”不在 {catalog.year} 年科目表中",
+            path,
+            (f"最接近的有效科目：{_named(catalog, near)}",),
+        )
+
+
+def _named(catalog: Catalog, codes: list[str]) -> str:
+    return "、".join(f"{c} {catalog.function_name(c)}" for c in codes)
+
+
+def _econ(catalog: Catalog, code: str, name: str | None, path: Path, allow_class: bool = False) -> Iterator[Problem]:
+    if len(code) == 3 and not allow_class:
+        yield Problem("BG-E022", f"经济分类科目“{code}”是类级科目，请填写款级（5 位）或明细科目", path)
+        return
+    key = code if len(code) == 3 else code[:5]
+    if key not in catalog.econ:
+        near = catalog.nearest_econ(code)
+        listed = "、".join(f"{c} {catalog.econ_name(c)}" for c in near)
+        yield Problem(
+            "BG-E021",
+            f"经济分类科目“{code}”不在 {catalog.year} 年部门经济分类中",
+            path,
+            (f"最接近的有效科目：{listed}",),
+        )
+    elif len(code) > 5 and not name:
+        yield Problem("BG-E027", f"明细科目“{code}”需要填写名称（name）", (*path[:-1], "name"))
+
+
+def _rule(catalog: Catalog, rule: ContributionRule, path: Path) -> Iterator[Problem]:
+    yield from _econ(catalog, rule.econ, rule.name, (*path, "econ"))
+    yield from _function(catalog, rule.function, (*path, "function"))
+    for i, prefix in enumerate(rule.base or []):
+        yield from _econ(catalog, prefix, "-", (*path, "base", i), allow_class=True)
+    if rule.amount is None:
+        if rule.rate is None:
+            yield Problem("BG-E016", "缴费规则需要 rate（比例）或 amount（金额）", path)
+        elif (rule.base is None) == (rule.base_amount is None):
+            yield Problem("BG-E016", "缴费规则需要 base（基数科目）或 base_amount（基数金额）之一", path)
+
+
+def _unit(catalog: Catalog, unit: Unit, path: Path) -> Iterator[Problem]:
+    yield from _function(catalog, unit.main_function, (*path, "main_function"))
+    projects = {p.code for p in unit.projects}
+
+    def project_ref(code: str | None, where: Path) -> Iterator[Problem]:
+        if code is not None and code not in projects:
+            yield Problem(
+                "BG-E026",
+                f"项目“{code}”不在本单位的 projects 中",
+                where,
+                (f"本单位的项目：{'、'.join(sorted(projects)) or '无'}",),
+            )
+
+    for g, group in enumerate(unit.staff):
+        gpath = (*path, "staff", g)
+        yield from _function(catalog, group.function, (*gpath, "function"))
+        yield from project_ref(group.project, (*gpath, "project"))
+        for i, item in enumerate(group.pay):
+            ipath = (*gpath, "pay", i)
+            yield from _econ(catalog, item.econ, item.name, (*ipath, "econ"))
+            yield from _function(catalog, item.function, (*ipath, "function"))
+            yield from project_ref(item.project, (*ipath, "project"))
+            if (item.amount is None) == (item.per_head is None):
+                yield Problem("BG-E016", "工资项目需要 amount（合计）或 per_head（每人）之一，且只能填一个", ipath)
+    for i, rule in enumerate(unit.contribution_rules):
+        yield from _rule(catalog, rule, (*path, "contribution_rules", i))
+        yield from project_ref(rule.project, (*path, "contribution_rules", i, "project"))
+    for i, stated in enumerate(unit.operating_items):
+        ipath = (*path, "operating_items", i)
+        yield from _econ(catalog, stated.econ, stated.name, (*ipath, "econ"))
+        yield from _function(catalog, stated.function, (*ipath, "function"))
+        yield from project_ref(stated.project, (*ipath, "project"))
+    seen: dict[str, int] = {}
+    for p, project in enumerate(unit.projects):
+        ppath = (*path, "projects", p)
+        if project.code in seen:
+            yield Problem(
+                "BG-E024", f"项目代码“{project.code}”重复（与第 {seen[project.code] + 1} 个项目相同）", (*ppath, "code")
+            )
+        seen.setdefault(project.code, p)
+        yield from _function(catalog, project.function, (*ppath, "function"))
+        for i, line in enumerate(project.lines):
+            yield from _econ(catalog, line.econ, line.name, (*ppath, "lines", i, "econ"))
+            yield from _function(catalog, line.function, (*ppath, "lines", i, "function"))
+    for i, purchase in enumerate(unit.procurement):
+        yield from project_ref(purchase.project, (*path, "procurement", i, "project"))
+    for code in unit.texts.function_purposes:
+        yield from _function(catalog, code, (*path, "texts", "function_purposes", code))
+
+
+def problems(budget: BudgetInput, catalog: Catalog) -> Iterator[Problem]:
+    """Every reference problem of a validated input, in input order."""
+    for i, rule in enumerate(budget.contribution_rules):
+        yield from _rule(catalog, rule, ("contribution_rules", i))
+        if rule.project is not None:
+            yield Problem(
+                "BG-E026", "部门默认缴费规则不能指定项目，请在单位的规则中指定", ("contribution_rules", i, "project")
+            )
+    seen: dict[str, int] = {}
+    for u, unit in enumerate(budget.units):
+        path: Path = ("units", u)
+        if unit.code in seen:
+            yield Problem(
+                "BG-E024", f"单位代码“{unit.code}”重复（与第 {seen[unit.code] + 1} 个单位相同）", (*path, "code")
+            )
+        seen.setdefault(unit.code, u)
+        if not unit.code.startswith(budget.department.code):
+            yield Problem(
+                "BG-E023", f"单位代码“{unit.code}”应以部门代码“{budget.department.code}”开头", (*path, "code")
+            )
+        yield from _unit(catalog, unit, path)

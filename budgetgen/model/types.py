@@ -1,0 +1,214 @@
+"""Field types of the input model: amounts, rates, codes and the closed vocabularies.
+
+Amounts arrive as the text the user wrote (see ``io.yaml_source``) in the unit the file states
+(元 or 万元) and leave validation as exact ``Decimal`` 元; a file never mixes units.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, WrapValidator
+from pydantic_core import PydanticCustomError
+
+
+class AmountUnit(StrEnum):
+    """The unit in which a file states its amounts."""
+
+    YUAN = "元"
+    WAN = "万元"
+
+
+class UnitKind(StrEnum):
+    """行政 / 参公 / 事业: decides 医疗 and 离退休 项 and the government economic class."""
+
+    ADMINISTRATIVE = "行政"
+    CIVIL_SERVICE_MANAGED = "参公"
+    PUBLIC_INSTITUTION = "事业"
+
+
+class StaffKind(StrEnum):
+    """在职 / 退休 / 离休."""
+
+    EMPLOYED = "在职"
+    RETIRED = "退休"
+    VETERAN_RETIRED = "离休"
+
+
+class FundSource(StrEnum):
+    """Where money comes from: the three budget types and the unit's other revenue."""
+
+    GENERAL_PUBLIC_BUDGET = "一般公共预算"
+    GOVERNMENT_FUND = "政府性基金预算"
+    STATE_CAPITAL = "国有资本经营预算"
+    SPECIAL_ACCOUNT = "财政专户管理资金"
+    SERVICE = "事业收入"
+    OPERATING = "事业单位经营收入"
+    SUPERIOR_GRANT = "上级补助收入"
+    SUBSIDIARY_REMITTANCE = "附属单位上缴收入"
+    OTHER = "其他收入"
+    INSTITUTION_FUND = "用事业基金弥补收支差额"
+
+    @property
+    def is_fiscal(self) -> bool:
+        """财政拨款: the three budget types together."""
+        return self in FISCAL_SOURCES
+
+
+FISCAL_SOURCES = frozenset({FundSource.GENERAL_PUBLIC_BUDGET, FundSource.GOVERNMENT_FUND, FundSource.STATE_CAPITAL})
+
+
+class SubSource(StrEnum):
+    """Which year's money: this year's appropriation, notified in advance, or carried over."""
+
+    CURRENT = "当年拨款"
+    ADVANCE = "提前下达"
+    CARRIED_OVER = "上年结转"
+    RETURNABLE_CARRIED_OVER = "上年应返还额度结转"
+
+    @property
+    def is_carried_over(self) -> bool:
+        """Money from last year's budget (上年结转 and 上年应返还额度结转)."""
+        return self in (SubSource.CARRIED_OVER, SubSource.RETURNABLE_CARRIED_OVER)
+
+
+class ProjectCategory(StrEnum):
+    """The 一体化 system's project categories: the first two are 基本支出, the others 项目支出."""
+
+    PERSONNEL = "人员类"
+    RUNNING = "运转类"
+    OTHER_RUNNING = "其他运转类"
+    SPECIFIC = "特定目标类"
+
+    @property
+    def is_basic(self) -> bool:
+        """人员类 and 运转类 projects carry the 基本支出."""
+        return self in (ProjectCategory.PERSONNEL, ProjectCategory.RUNNING)
+
+
+class Comparison(StrEnum):
+    """指标性质."""
+
+    GE = "≥"
+    LE = "≤"
+    EQ = "="
+    GT = ">"
+    LT = "<"
+    QUALITATIVE = "定性"
+
+
+class Direction(StrEnum):
+    """指标方向性."""
+
+    POSITIVE = "正向"
+    NEGATIVE = "反向"
+
+
+class ProcurementCategory(StrEnum):
+    """政府采购 categories."""
+
+    GOODS = "货物"
+    WORKS = "工程"
+    SERVICES = "服务"
+
+
+_COMPARISON_ALIASES = {">=": "≥", "<=": "≤", "＝": "=", "==": "=", "＞": ">", "＜": "<", "≧": "≥", "≦": "≤"}
+
+
+def _normalize_comparison(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        return _COMPARISON_ALIASES.get(text, text)
+    return value
+
+
+def _normalize_direction(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip().removesuffix("指标")
+    return value
+
+
+ComparisonField = Annotated[Comparison, BeforeValidator(_normalize_comparison)]
+DirectionField = Annotated[Direction, BeforeValidator(_normalize_direction)]
+
+_NUMBER = re.compile(r"^[+]?(\d+(\.\d*)?|\.\d+)$")
+MAX_YUAN = Decimal("1e13")
+
+
+def _parse_number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):  # only from Python callers; YAML gives text
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER.match(text):
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern excludes it
+            return None
+    return None
+
+
+def _money(value: Any, handler: Any, info: ValidationInfo) -> Decimal:
+    """Validate an amount in the file's unit and return it in 元."""
+    number = _parse_number(value)
+    if number is None or not number.is_finite():
+        raise PydanticCustomError(
+            "money", "金额“{input}”不是数字（不带千位分隔符和单位，例如 1234.56）", {"input": value}
+        )
+    unit = AmountUnit.YUAN
+    if info.context and "amount_unit" in info.context:
+        unit = AmountUnit(info.context["amount_unit"])
+    yuan = number * 10000 if unit is AmountUnit.WAN else number
+    if yuan > MAX_YUAN:
+        raise PydanticCustomError("money", "金额“{input}”过大", {"input": value})
+    if yuan != yuan.quantize(Decimal("0.01")):
+        raise PydanticCustomError(
+            "money",
+            "金额“{input}”精确到了分以下（单位为{unit}时最多 {digits} 位小数）",
+            {"input": value, "unit": unit.value, "digits": 6 if unit is AmountUnit.WAN else 2},
+        )
+    return yuan.quantize(Decimal("0.01"))
+
+
+def _rate(value: Any) -> Decimal:
+    text = value.strip() if isinstance(value, str) else value
+    percent = isinstance(text, str) and text.endswith(("%", "％"))
+    number = _parse_number(text[:-1] if percent else text)
+    if number is None:
+        raise PydanticCustomError("rate", "比例“{input}”不是数字（写作 0.12 或 12%）", {"input": value})
+    if percent:
+        number /= 100
+    if number > 1:
+        raise PydanticCustomError("rate", "比例“{input}”大于 100%", {"input": value})
+    return number
+
+
+Money = Annotated[
+    Decimal,
+    WrapValidator(_money),
+    WithJsonSchema({"type": ["number", "string"], "description": "金额，单位见 amount_unit（元或万元）"}),
+]
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(_rate),
+    WithJsonSchema({"type": ["number", "string"], "description": "比例：0.12 或 12%"}),
+]
+
+# Codes are text of digits; their existence is checked against the year's catalog after parsing.
+FunctionCode = Annotated[str, Field(pattern=r"^\d{3}(\d{2}){0,2}$", description="功能分类科目编码")]
+EconCode = Annotated[str, Field(pattern=r"^3\d{2}(\d{2}(\d{2}){0,2})?$", description="部门经济分类科目编码")]
+Code = Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=20000)]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Weight = Annotated[Decimal, Field(ge=0, le=100)]

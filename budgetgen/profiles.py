@@ -1,0 +1,84 @@
+"""Profiles: the folders under ``templates/`` that hold one layout's settings, specs and templates.
+
+A profile's ``profile.yaml`` carries the rules that differ between provinces and that the ledger
+needs too (which 项 a personnel item lands on, which units report 机关运行经费), so a new province
+is a new folder, not an ``if`` in the code.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from budgetgen.diagnostics import Diagnostic, InputError, Location
+from budgetgen.io.yaml_source import read_yaml
+from budgetgen.model.types import FunctionCode, StaffKind, UnitKind
+
+DEFAULT_PROFILE = "sichuan-2025"
+
+
+def templates_root() -> Path:
+    """The templates folder: installed beside the package, or at the top of a source checkout."""
+    package = Path(__file__).parent
+    for candidate in (package / "_data" / "templates", package.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("templates folder not found")  # pragma: no cover - broken install
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Derivation(_Settings):
+    """Where personnel facts without a 项 of their own are booked."""
+
+    by_econ: dict[str, FunctionCode | dict[UnitKind, FunctionCode]] = Field(default_factory=dict)
+    retired: dict[UnitKind, FunctionCode] = Field(default_factory=dict)
+
+    def function_for(self, econ: str, kind: UnitKind, staff: StaffKind | None) -> str | None:
+        """The 项 the rules give a personnel fact, or None for the unit's main 项."""
+        for length in range(len(econ), 2, -1):
+            rule = self.by_econ.get(econ[:length])
+            if rule is not None:
+                return rule if isinstance(rule, str) else rule.get(kind)
+        if staff in (StaffKind.RETIRED, StaffKind.VETERAN_RETIRED):
+            return self.retired.get(kind)
+        return None
+
+
+class RunningCost(_Settings):
+    """Which units report 机关运行经费 and under which name."""
+
+    name: str = "机关运行经费"
+    unit_kinds: list[UnitKind] = Field(default_factory=lambda: [UnitKind.ADMINISTRATIVE])
+
+
+class ProfileSettings(_Settings):
+    """The settings file of a profile."""
+
+    name: str
+    title: str
+    derivation: Derivation = Field(default_factory=Derivation)
+    running_cost: RunningCost = Field(default_factory=RunningCost)
+
+
+def available_profiles() -> list[str]:
+    """Names of the profiles found."""
+    return sorted(p.name for p in templates_root().iterdir() if (p / "profile.yaml").is_file())
+
+
+@cache
+def load_profile(name: str = DEFAULT_PROFILE) -> ProfileSettings:
+    """The settings of a profile by name; unknown names and bad settings are located errors."""
+    from budgetgen.io.load import validate  # the loader's error mapping, shared
+
+    folder = templates_root() / name
+    file = folder / "profile.yaml"
+    if not file.is_file():
+        known = "、".join(available_profiles())
+        raise InputError([Diagnostic("BG-E030", f"没有名为“{name}”的样式（可用：{known}）", Location(name))])
+    data, positions = read_yaml(file.read_bytes(), str(file))
+    return validate(ProfileSettings, data, str(file), positions, {})
