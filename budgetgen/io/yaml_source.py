@@ -123,7 +123,9 @@ def read_yaml(data: bytes, file: str) -> tuple[Any, Positions]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         bad_line = data[: exc.start].count(b"\n") + 1
-        raise InputError([Diagnostic("BG-E003", "文件不是 UTF-8 编码，请另存为 UTF-8", Location(file, bad_line))]) from None
+        raise InputError(
+            [Diagnostic("BG-E003", "文件不是 UTF-8 编码，请另存为 UTF-8", Location(file, bad_line))]
+        ) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

@@ -145,8 +145,25 @@ def contribution_base(unit: Unit, rule: ContributionRule) -> Decimal:
     )
 
 
+def base_project(unit: Unit, rule: ContributionRule) -> str | None:
+    """The one project that pays the pay a contribution is computed from, if there is exactly one."""
+    prefixes = tuple(rule.base or ("3",))
+    projects = {
+        item.project or group.project
+        for group in unit.staff
+        if group.kind in rule.staff_kinds
+        for item in group.pay
+        if item.econ.startswith(prefixes)
+    }
+    return projects.pop() if len(projects) == 1 else None
+
+
 def contribution_facts(ctx: _Context) -> Iterator[Fact]:
-    """Contributions (养老, 职业年金, 医疗, 公积金 …): stated amount, else rate x base."""
+    """Contributions (养老, 职业年金, 医疗, 公积金 …): stated amount, else rate x base.
+
+    A contribution without a project of its own belongs to the project of the pay it is computed
+    from (so a department's default rules need not name each unit's 人员类 project).
+    """
     for rule, path in contribution_rules(ctx.budget, ctx.unit):
         if rule.amount is not None:
             amount, origin = rule.amount, Origin.STATED
@@ -163,7 +180,7 @@ def contribution_facts(ctx: _Context) -> Iterator[Fact]:
             origin=origin,
             path=path,
             function=rule.function,
-            project=rule.project,
+            project=rule.project or base_project(ctx.unit, rule),
             name=rule.name,
         )
 
