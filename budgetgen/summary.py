@@ -61,13 +61,8 @@ def summary_data(ledger: Ledger, figures: Figures | None = None) -> dict[str, An
             "count": f.performance_counts[category],
             "amount": _wan(f.show(("performance", category.value))),
         }
-    by_function = {
-        key[1]: _wan(f.show(key))
-        for key in sorted(k for k in f.exact if isinstance(k, tuple) and k[0] == "function" and k[1] != "total")
-    }
-    by_class = {
-        key[1]: _wan(f.show(key)) for key in sorted(k for k in f.exact if isinstance(k, tuple) and k[0] == "class")
-    }
+    by_function = {code: _wan(f.show(("function", code))) for code in f.keys("function")}
+    by_class = {code: _wan(f.show(("class", code))) for code in f.keys("class")}
     return {
         "year": budget.budget_year,
         "department": budget.department.code,

@@ -1,21 +1,20 @@
 """Aggregates: the key figures of a budget, exact in 元 and displayed in 万元, computed once.
 
-Tables, text and ``summary`` all read these; none of them adds up facts on its own. Each family of
-figures is one displayed hierarchy (total → 基本/项目 → 人员/公用 → 机关运行经费; total → 类 → 款 → 项;
-total → income sources; “三公” → items; performance → categories), rounded by ``money.round_tree``
-so that every displayed total is the sum of its displayed parts.
+Tables, text and ``summary`` all read these (or group the same displayed facts); none of them adds
+up amounts on its own. A displayed figure is the sum of the displayed values of its facts, so every
+displayed total is the sum of its displayed parts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from budgetgen.ledger.build import Ledger
 from budgetgen.ledger.facts import ZERO, ExpenditureKind, Fact
-from budgetgen.model.types import FundSource, ProjectCategory
-from budgetgen.money import Node, round_tree, tree_from_paths
+from budgetgen.model.types import FundSource, ProjectCategory, UnitKind
 
 THREE_PUBLIC_ITEMS: dict[str, str] = {
     "30212": "overseas",
@@ -24,6 +23,7 @@ THREE_PUBLIC_ITEMS: dict[str, str] = {
     "30217": "reception",
 }
 CARRIED_OVER = "carried_over"
+SHOWN_ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,11 @@ class Figures:
 
     def show(self, key: Hashable) -> Decimal:
         """Displayed 万元 of a figure (0.00 when absent)."""
-        return self.shown.get(key, Decimal("0.00"))
+        return self.shown.get(key, SHOWN_ZERO)
+
+    def keys(self, family: str) -> list[str]:
+        """The codes present in a family of figures (``"function"``, ``"class"`` …), sorted."""
+        return sorted(k[1] for k in self.exact if isinstance(k, tuple) and k[0] == family and k[1] != "total")
 
 
 def three_public_item(fact: Fact) -> str | None:
@@ -50,68 +54,52 @@ def three_public_item(fact: Fact) -> str | None:
     return THREE_PUBLIC_ITEMS.get(fact.econ_section) if fact.is_fiscal else None
 
 
-def _kind_tree(ledger: Ledger, facts: list[Fact]) -> Node:
-    running_kinds = set(ledger.settings.running_cost.unit_kinds)
-    unit_kinds = {u.code: u.kind for u in ledger.budget.units}
-
-    def path(fact: Fact) -> tuple[Hashable, ...]:
-        if fact.kind is ExpenditureKind.PROJECT:
-            return ("project",)
-        if fact.kind is ExpenditureKind.PERSONNEL:
-            return ("basic", "personnel")
-        running = fact.is_fiscal and unit_kinds[fact.unit] in running_kinds
-        return ("basic", "operating", "running_cost" if running else "operating_other")
-
-    return tree_from_paths("total", ((path(f), f.amount) for f in facts))
-
-
-def _function_tree(facts: list[Fact]) -> Node:
-    return tree_from_paths(
-        ("function", "total"),
-        (
-            ((("class", f.function_class), ("section", f.function_section), ("function", f.function)), f.amount)
-            for f in facts
-        ),
-    )
-
-
-def _income_tree(facts: list[Fact]) -> Node:
-    def key(fact: Fact) -> Hashable:
-        return ("income", CARRIED_OVER if fact.sub_source.is_carried_over else fact.source.value)
-
-    return tree_from_paths(("income", "total"), (((key(f),), f.amount) for f in facts))
-
-
-def _three_public_tree(facts: list[Fact]) -> Node:
-    items = []
-    for fact in facts:
-        item = three_public_item(fact)
-        if item is None:
-            continue
-        path: tuple[Hashable, ...] = (("three_public", item),)
+def _keys(
+    fact: Fact, running_units: set[str], categories: dict[tuple[str, str], ProjectCategory]
+) -> Iterator[Hashable]:
+    """Every key figure that a fact counts towards."""
+    yield "total"
+    if fact.kind is ExpenditureKind.PROJECT:
+        yield "project"
+    else:
+        yield "basic"
+        yield fact.kind.value  # "personnel" / "operating"
+        if fact.kind is ExpenditureKind.OPERATING and fact.is_fiscal and fact.unit in running_units:
+            yield "running_cost"
+    yield ("class", fact.function_class)
+    yield ("section", fact.function_section)
+    yield ("function", fact.function)
+    yield ("income", CARRIED_OVER if fact.sub_source.is_carried_over else fact.source.value)
+    item = three_public_item(fact)
+    if item is not None:
+        yield ("three_public", "total")
+        yield ("three_public", item)
         if item.startswith("vehicles"):
-            path = (("three_public", "vehicles"), *path)
-        items.append((path, fact.amount))
-    return tree_from_paths(("three_public", "total"), items)
+            yield ("three_public", "vehicles")
+    if fact.project is not None:
+        category = categories[(fact.unit, fact.project)]
+        yield ("performance", "total")
+        yield ("performance", category.value)
+        yield ("project_amount", fact.unit, fact.project)
 
 
-def _performance(ledger: Ledger, facts: list[Fact], units: set[str]) -> tuple[Node, dict[ProjectCategory, int]]:
-    by_project: dict[tuple[str, str], Decimal] = {}
-    for fact in facts:
-        if fact.project is not None:
-            key = (fact.unit, fact.project)
-            by_project[key] = by_project.get(key, ZERO) + fact.amount
-    counts: dict[ProjectCategory, int] = dict.fromkeys(ProjectCategory, 0)
-    amounts: list[tuple[tuple[Hashable, ...], Decimal]] = []
-    for unit in ledger.budget.units:
-        if unit.code not in units:
-            continue
-        for project in unit.projects:
-            amount = by_project.get((unit.code, project.code), ZERO)
-            if amount > ZERO:
-                counts[project.category] += 1
-                amounts.append(((("performance", project.category.value),), amount))
-    return tree_from_paths(("performance", "total"), amounts), counts
+def sum_by(
+    pairs: Iterable[tuple[Fact, Decimal]], keys: Callable[[Fact], Iterable[Hashable]]
+) -> tuple[dict[Hashable, Decimal], dict[Hashable, Decimal]]:
+    """Exact 元 and displayed 万元 summed per key; the one way any figure is added up."""
+    exact: dict[Hashable, Decimal] = defaultdict(lambda: ZERO)
+    shown: dict[Hashable, Decimal] = defaultdict(lambda: SHOWN_ZERO)
+    for fact, value in pairs:
+        for key in keys(fact):
+            exact[key] += fact.amount
+            shown[key] += value
+    return dict(exact), dict(shown)
+
+
+def running_cost_units(ledger: Ledger) -> set[str]:
+    """Units whose 公用经费 count as 机关运行经费 under the profile (Sichuan: 行政 and 参公)."""
+    kinds: set[UnitKind] = set(ledger.settings.running_cost.unit_kinds)
+    return {u.code for u in ledger.budget.units if u.kind in kinds}
 
 
 def _optional_sum(values: Iterable[Decimal | None]) -> Decimal | None:
@@ -122,24 +110,16 @@ def _optional_sum(values: Iterable[Decimal | None]) -> Decimal | None:
 def compute_figures(ledger: Ledger, units: Iterable[str] | None = None) -> Figures:
     """The key figures of the given units (default: all units of the budget)."""
     scope = set(units) if units is not None else {u.code for u in ledger.budget.units}
-    facts = [f for f in ledger.facts if f.unit in scope]
-    performance, counts = _performance(ledger, facts, scope)
-    exact: dict[Hashable, Decimal] = {}
-    shown: dict[Hashable, Decimal] = {}
-    for tree in (
-        _kind_tree(ledger, facts),
-        _function_tree(facts),
-        _income_tree(facts),
-        _three_public_tree(facts),
-        performance,
-    ):
-        stack = [tree]
-        while stack:
-            node = stack.pop()
-            exact[node.key] = node.amount
-            stack.extend(node.children)
-        shown.update(round_tree(tree))
     scoped = [u for u in ledger.budget.units if u.code in scope]
+    categories = {(u.code, p.code): p.category for u in scoped for p in u.projects}
+    running = running_cost_units(ledger)
+    exact, shown = sum_by(
+        ((f, v) for f, v in ledger.displayed() if f.unit in scope), lambda f: _keys(f, running, categories)
+    )
+    counts: dict[ProjectCategory, int] = dict.fromkeys(ProjectCategory, 0)
+    for (unit, project), category in categories.items():
+        if exact.get(("project_amount", unit, project), ZERO) > ZERO:
+            counts[category] += 1
     return Figures(
         exact=exact,
         shown=shown,

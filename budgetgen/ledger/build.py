@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from budgetgen.catalogs import Catalog
 from budgetgen.diagnostics import Path
+from budgetgen.ledger.display import displayed_amounts
 from budgetgen.ledger.facts import ZERO, ExpenditureKind, Fact, Origin, basic_kind
 from budgetgen.model.budget import BudgetInput, ContributionRule, Funding, PayItem, StaffGroup, Unit
 from budgetgen.model.types import StaffKind
@@ -29,6 +30,12 @@ class Ledger:
     catalog: Catalog
     settings: ProfileSettings
     facts: tuple[Fact, ...]
+    shown: tuple[Decimal, ...]
+    """Displayed 万元 of each fact (see ``ledger.display``): every figure shown is a sum of these."""
+
+    def displayed(self) -> Iterator[tuple[Fact, Decimal]]:
+        """Each fact with its displayed 万元."""
+        return zip(self.facts, self.shown, strict=True)
 
     def unit(self, code: str) -> Unit:
         """The input unit with this code."""
@@ -235,4 +242,4 @@ def build_ledger(budget: BudgetInput, catalog: Catalog, settings: ProfileSetting
         ctx = _Context(budget, unit, ("units", u), settings, catalog)
         for stage in STAGES:
             facts.extend(stage(ctx))
-    return Ledger(budget, catalog, settings, tuple(facts))
+    return Ledger(budget, catalog, settings, tuple(facts), displayed_amounts(facts))
