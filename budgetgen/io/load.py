@@ -101,7 +101,8 @@ def load_budget(path: Path) -> LoadedInput:
             ]
         ) from None
     found = [
-        Diagnostic(p.code, p.message, positions.locate(name, p.path), hints=p.hints) for p in problems(budget, catalog)
+        Diagnostic(p.code, p.message, positions.locate(name, p.path, at_key=p.at_key), hints=p.hints)
+        for p in problems(budget, catalog)
     ]
     if found:
         raise InputError(found)

@@ -22,6 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "int_parsing": ("BG-E012", "应为整数，实际为“{input}”"),
     "int_type": ("BG-E012", "应为整数，实际为“{input}”"),
     "int_from_float": ("BG-E012", "应为整数，实际为“{input}”"),
+    "int_parsing_size": ("BG-E012", "整数位数过多"),
     "decimal_parsing": ("BG-E012", "应为数字，实际为“{input}”"),
     "decimal_type": ("BG-E012", "应为数字，实际为“{input}”"),
     "string_type": ("BG-E012", "应为文字，实际为“{input}”"),
@@ -81,6 +82,11 @@ def _unwrap(annotation: Any) -> Any:
         annotation = args[-1]
 
 
+def _choices(expected: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" as 「a、b、c」."""
+    return "、".join(part.strip().strip("'\"") for part in expected.replace(" or ", ", ").split(", "))
+
+
 def _input_text(value: Any) -> str:
     if isinstance(value, dict):
         return "映射"
@@ -100,7 +106,10 @@ def diagnostics_from(
         path: Path = tuple(item["loc"])
         kind = item["type"]
         ctx: dict[str, Any] = dict(item.get("ctx") or {})
-        code, template = MESSAGES.get(kind, ("BG-E012", "取值无效：{raw}"))
+        code, template = MESSAGES.get(kind, ("BG-E012", "取值“{input}”无效"))
+        at_key = kind == "extra_forbidden"
+        if path and path[-1] == "[key]":  # a dict key failed: point at the key itself
+            path, at_key = path[:-1], True
         values: dict[str, Any] = {
             "input": _input_text(item.get("input")),
             "field": str(path[-1]) if path else "",
@@ -111,7 +120,7 @@ def diagnostics_from(
         }
         values.update({k: v for k, v in ctx.items() if k not in values or k == "expected"})
         if kind in ("enum", "literal_error"):
-            values["expected"] = str(ctx.get("expected", "")).replace("'", "")
+            values["expected"] = _choices(str(ctx.get("expected", "")))
         message = template.format(**values)
         hints: tuple[str, ...] = ()
         if kind == "extra_forbidden":
@@ -121,5 +130,5 @@ def diagnostics_from(
                 close = difflib.get_close_matches(str(path[-1]), names, n=1)
                 hint = f"可用字段：{', '.join(names)}"
                 hints = ((f"是否应为“{close[0]}”？",) if close else ()) + (hint,)
-        location = positions.locate(file, path, at_key=kind == "extra_forbidden")
+        location = positions.locate(file, path, at_key=at_key)
         yield Diagnostic(code, message, location, hints=hints)

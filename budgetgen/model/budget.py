@@ -7,6 +7,7 @@ validated, whatever unit the file used.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -36,7 +37,9 @@ from budgetgen.model.types import (
 
 def _as_int(value: Any) -> Any:
     """YAML scalars arrive as text; a literal number field compares as int."""
-    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
+        return int(value)
+    return value
 
 
 class Strict(BaseModel):

@@ -7,7 +7,7 @@ Each problem carries the field path it is about, so the loader can point at the 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from budgetgen.catalogs import Catalog
 from budgetgen.diagnostics import Path
@@ -22,6 +22,7 @@ class Problem:
     message: str
     path: Path
     hints: tuple[str, ...] = ()
+    at_key: bool = False
 
 
 def _function(catalog: Catalog, code: str | None, path: Path) -> Iterator[Problem]:
@@ -125,7 +126,8 @@ def _unit(catalog: Catalog, unit: Unit, path: Path) -> Iterator[Problem]:
     for i, purchase in enumerate(unit.procurement):
         yield from project_ref(purchase.project, (*path, "procurement", i, "project"))
     for code in unit.texts.function_purposes:
-        yield from _function(catalog, code, (*path, "texts", "function_purposes", code))
+        for problem in _function(catalog, code, (*path, "texts", "function_purposes", code)):
+            yield replace(problem, at_key=True)
 
 
 def problems(budget: BudgetInput, catalog: Catalog) -> Iterator[Problem]:

@@ -7,7 +7,7 @@ Amounts arrive as the text the user wrote (see ``io.yaml_source``) in the unit t
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -134,7 +134,8 @@ def _normalize_direction(value: Any) -> Any:
 ComparisonField = Annotated[Comparison, BeforeValidator(_normalize_comparison)]
 DirectionField = Annotated[Direction, BeforeValidator(_normalize_direction)]
 
-_NUMBER = re.compile(r"^[+]?(\d+(\.\d*)?|\.\d+)$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+MAX_DIGITS = 30
 MAX_YUAN = Decimal("1e13")
 
 
@@ -149,7 +150,7 @@ def _parse_number(value: Any) -> Decimal | None:
         return Decimal(repr(value))
     if isinstance(value, str):
         text = value.strip()
-        if not _NUMBER.match(text):
+        if len(text) > MAX_DIGITS or not _NUMBER.match(text):
             return None
         try:
             return Decimal(text)
@@ -160,15 +161,21 @@ def _parse_number(value: Any) -> Decimal | None:
 
 def _money(value: Any, handler: Any, info: ValidationInfo) -> Decimal:
     """Validate an amount in the file's unit and return it in 元."""
+    if value is None or value == "":
+        raise PydanticCustomError("money", "金额不能为空（没有金额请填 0）", {"input": value})
     number = _parse_number(value)
     if number is None or not number.is_finite():
         raise PydanticCustomError(
             "money", "金额“{input}”不是数字（不带千位分隔符和单位，例如 1234.56）", {"input": value}
         )
+    if number < 0:
+        raise PydanticCustomError("money", "金额“{input}”不能为负数", {"input": value})
     unit = AmountUnit.YUAN
     if info.context and "amount_unit" in info.context:
         unit = AmountUnit(info.context["amount_unit"])
-    yuan = number * 10000 if unit is AmountUnit.WAN else number
+    with localcontext() as exact:
+        exact.prec = 2 * MAX_DIGITS  # the product of a 30-digit number and 10000 is exact
+        yuan = number * 10000 if unit is AmountUnit.WAN else number
     if yuan > MAX_YUAN:
         raise PydanticCustomError("money", "金额“{input}”过大", {"input": value})
     if yuan != yuan.quantize(Decimal("0.01")):
@@ -181,11 +188,15 @@ def _money(value: Any, handler: Any, info: ValidationInfo) -> Decimal:
 
 
 def _rate(value: Any) -> Decimal:
+    if value is None or value == "":
+        raise PydanticCustomError("rate", "比例不能为空", {"input": value})
     text = value.strip() if isinstance(value, str) else value
     percent = isinstance(text, str) and text.endswith(("%", "％"))
     number = _parse_number(text[:-1] if percent else text)
     if number is None:
         raise PydanticCustomError("rate", "比例“{input}”不是数字（写作 0.12 或 12%）", {"input": value})
+    if number < 0:
+        raise PydanticCustomError("rate", "比例“{input}”不能为负数", {"input": value})
     if percent:
         number /= 100
     if number > 1:

@@ -1,0 +1,166 @@
+"""The neutral document model: tables and sections that every renderer walks.
+
+The package stage builds these from the ledger and a profile's specs; the xlsx and html renderers
+know only these types, never the ledger or a profile's rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+Value = str | Decimal | int | None
+
+
+class ColumnKind(StrEnum):
+    """How a column's cells are written: text, a code, an amount in 万元, or a plain number."""
+
+    TEXT = "text"
+    CODE = "code"
+    AMOUNT = "amount"
+    NUMBER = "number"
+
+
+class RowRole(StrEnum):
+    """What a row is, for styling: totals bold, groups indented, and so on."""
+
+    TOTAL = "total"
+    DEPARTMENT = "department"
+    UNIT = "unit"
+    GROUP = "group"
+    SUBGROUP = "subgroup"
+    ITEM = "item"
+    DETAIL = "detail"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One leaf column: its header path (parents first), kind and width in characters."""
+
+    path: tuple[str, ...]
+    kind: ColumnKind
+    width: float
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderCell:
+    """A cell of the header grid, with its span (0-based grid coordinates)."""
+
+    label: str
+    row: int
+    column: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One body row: its role and one value per column (None for an empty cell)."""
+
+    role: RowRole
+    values: tuple[Value, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Body cells merged into one (0-based body coordinates)."""
+
+    row: int
+    column: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    """A displayed total and the cells it totals (body coordinates): for audits and tests."""
+
+    cell: tuple[int, int]
+    parts: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class TablePart:
+    """A header and its rows; a table continued with other columns has several parts (附表5)."""
+
+    columns: tuple[Column, ...]
+    header: tuple[HeaderCell, ...]
+    header_rows: int
+    rows: tuple[Row, ...]
+    merges: tuple[Merge, ...] = ()
+    totals: tuple[Total, ...] = ()
+    empty: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A numbered 附表: number, title, the 部门 line, the amount unit and its parts."""
+
+    number: int
+    label: str
+    title: str
+    toc_title: str
+    department: str
+    unit_label: str
+    parts: tuple[TablePart, ...]
+    empty_note: str
+    landscape: bool = True
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of generated text; ``missing`` lists the 【待填写】 markers it contains."""
+
+    text: str
+    missing: tuple[str, ...] = ()
+    emphasis: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and its paragraphs and subsections (the explanatory text)."""
+
+    title: str
+    level: int
+    paragraphs: tuple[Paragraph, ...] = ()
+    children: tuple[Section, ...] = ()
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """The whole package: cover facts, text parts and tables."""
+
+    title: str
+    subtitle: str
+    year: int
+    organisation: str
+    parts: tuple[Section, ...] = ()
+    tables: tuple[Table, ...] = field(default_factory=tuple)
+
+
+def header_grid(paths: Sequence[tuple[str, ...]]) -> tuple[tuple[HeaderCell, ...], int]:
+    """Lay out a header tree given by each leaf column's path: parents merge across their children.
+
+    A leaf shallower than the deepest path spans down to the last header row.
+    """
+    depth = max((len(p) for p in paths), default=1)
+    cells: list[HeaderCell] = []
+    for level in range(depth):
+        start = 0
+        while start < len(paths):
+            path = paths[start]
+            if len(path) <= level:
+                start += 1
+                continue
+            end = start + 1
+            while end < len(paths) and len(paths[end]) > level and paths[end][: level + 1] == path[: level + 1]:
+                end += 1
+            is_leaf = all(len(paths[i]) == level + 1 for i in range(start, end))
+            rowspan = depth - level if is_leaf else 1
+            cells.append(HeaderCell(path[level], level, start, rowspan, end - start))
+            start = end
+    return tuple(cells), depth
