@@ -89,6 +89,35 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 
 
 @cli.command()
+@input_argument
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="输出文件夹。",
+)
+@profile_option
+@click.option("--xlsx", "formats", flag_value="xlsx", multiple=True, help="输出 Excel 工作簿。")
+@report_errors
+def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...]) -> None:
+    """生成预算公开材料（Excel 工作簿）。"""
+    from budgetgen.package.document import build_document, output_stem
+    from budgetgen.render.files import write_atomic
+    from budgetgen.render.xlsx import render_xlsx
+
+    ledger = load_ledger(input_path, profile)
+    document = build_document(ledger, profile)
+    wanted = set(formats) or {"xlsx"}
+    stem = output_stem(ledger)
+    if "xlsx" in wanted:
+        target = output_dir / f"{stem}.xlsx"
+        write_atomic(target, render_xlsx(document.tables, f"{document.title} {document.subtitle}"))
+        click.echo(str(target))
+
+
+@cli.command()
 def schema() -> None:
     """输出输入格式的 JSON Schema（供编辑器校验和补全）。"""
     from budgetgen.schema import input_schema_json

@@ -1,0 +1,32 @@
+"""Assemble the whole package (cover facts, text, tables) as one ``Document``."""
+
+from __future__ import annotations
+
+from budgetgen.ledger.build import Ledger
+from budgetgen.package.model import Document
+from budgetgen.package.tables import build_tables, organisation_name
+
+
+def package_kind(ledger: Ledger) -> str:
+    """单位预算 for one unit, 部门预算 for a department of several."""
+    return "单位预算" if len(ledger.budget.units) == 1 else "部门预算"
+
+
+def output_stem(ledger: Ledger) -> str:
+    """``<单位代码>-<年度>-预算公开``: the unit's code for one unit, else the department's."""
+    units = ledger.budget.units
+    code = units[0].code if len(units) == 1 else ledger.budget.department.code
+    return f"{code}-{ledger.budget.budget_year}-预算公开"
+
+
+def build_document(ledger: Ledger, profile: str) -> Document:
+    """The package of a budget under a profile."""
+    name = organisation_name(ledger)
+    year = ledger.budget.budget_year
+    return Document(
+        title=name,
+        subtitle=f"{year} 年{package_kind(ledger)}",
+        year=year,
+        organisation=name,
+        tables=build_tables(ledger, profile),
+    )

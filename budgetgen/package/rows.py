@@ -1,0 +1,180 @@
+"""Row sets: which rows a table has, and which facts each row adds up.
+
+A row set gives every fact a path (e.g. unit → 项) and lists the rows in display order, each with
+the path prefix it covers: the 合计 row covers ``()``, a unit row ``(unit,)``, a 项 row
+``(unit, 项)``. A row's amounts are then the sums of the displayed facts under its prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+
+from budgetgen.catalogs import Catalog
+from budgetgen.ledger.build import Ledger
+from budgetgen.ledger.facts import Fact
+from budgetgen.package.model import RowRole
+
+TOTAL_LABEL = "合计"
+
+PathOf = Callable[[Fact], tuple[Hashable, ...]]
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """A row to show: role, the fact-path prefix it covers, its labels, the prefixes it totals."""
+
+    role: RowRole
+    key: tuple[Hashable, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+    children: tuple[tuple[Hashable, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class RowSet:
+    """The rows of a table and the path of each fact."""
+
+    path: PathOf
+    rows: tuple[RowSpec, ...]
+
+
+@dataclass(frozen=True)
+class RowOptions:
+    """What a table's spec says about its rows."""
+
+    name_with_code: bool = False
+    unit_code_on_items: bool = True
+
+
+def split_function(code: str) -> dict[str, str]:
+    """类 / 款 / 项 columns of a function code: 2080109 → 208 | 01 | 09."""
+    return {"class": code[:3], "section": code[3:5], "item": code[5:7]}
+
+
+def _head(ledger: Ledger) -> list[RowSpec]:
+    """The 合计 row and the department row, which cover every fact of the table."""
+    department = ledger.budget.department
+    return [
+        RowSpec(RowRole.TOTAL, (), {"name": TOTAL_LABEL}),
+        RowSpec(RowRole.DEPARTMENT, (), {"unit": department.code, "name": department.name}),
+    ]
+
+
+def _units(ledger: Ledger, facts: Sequence[Fact]) -> list[tuple[str, str]]:
+    present = {f.unit for f in facts}
+    return [(u.code, u.name) for u in ledger.budget.units if u.code in present]
+
+
+def _with_children(rows: list[RowSpec], paths: set[tuple[Hashable, ...]]) -> tuple[RowSpec, ...]:
+    """Fill in which shown rows each row totals: those one level down, if they cover all its facts."""
+    keys = {row.key for row in rows}
+    result = []
+    for row in rows:
+        depth = len(row.key)
+        below = [p for p in paths if p[:depth] == row.key]
+        if row.role is RowRole.DEPARTMENT or not below or any(len(p) == depth for p in below):
+            result.append(row)
+            continue
+        children = tuple(dict.fromkeys(p[: depth + 1] for p in sorted(below, key=str)))
+        if all(child in keys for child in children):
+            result.append(RowSpec(row.role, row.key, row.labels, children))
+        else:
+            result.append(row)
+    return tuple(result)
+
+
+def units_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions) -> RowSet:
+    """合计, department, one row per unit (附表2, 9, 11)."""
+    rows = _head(ledger) + [
+        RowSpec(RowRole.UNIT, (code,), {"unit": code, "name": name}) for code, name in _units(ledger, facts)
+    ]
+
+    def path(fact: Fact) -> tuple[Hashable, ...]:
+        return (fact.unit,)
+
+    return RowSet(path, _with_children(rows, {path(f) for f in facts}))
+
+
+def function_item_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions) -> RowSet:
+    """合计, department, each unit followed by its 项 rows in code order (附表3, 6, 10, 12)."""
+    catalog = ledger.catalog
+
+    def path(fact: Fact) -> tuple[Hashable, ...]:
+        return (fact.unit, fact.function)
+
+    rows = _head(ledger)
+    for code, name in _units(ledger, facts):
+        rows.append(RowSpec(RowRole.UNIT, (code,), {"unit": code, "name": name}))
+        for function in sorted({f.function for f in facts if f.unit == code}):
+            labels = split_function(function) | {"name": catalog.function_name(function)}
+            if options.unit_code_on_items:
+                labels["unit"] = code
+            rows.append(RowSpec(RowRole.ITEM, (code, function), labels))
+    return RowSet(path, _with_children(rows, {path(f) for f in facts}))
+
+
+def _econ_name(catalog: Catalog, code: str, facts: Sequence[Fact]) -> str:
+    if code in catalog.econ:
+        return catalog.econ_name(code)
+    return next((f.econ_name for f in facts if f.econ == code and f.econ_name), code)
+
+
+def econ_tree_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions) -> RowSet:
+    """合计, department, unit, then economic 类 → 款 → detail rows (附表5, 7)."""
+    catalog = ledger.catalog
+
+    def path(fact: Fact) -> tuple[Hashable, ...]:
+        base: tuple[Hashable, ...] = (fact.unit, fact.econ_class, fact.econ_section)
+        return (*base, fact.econ) if len(fact.econ) > 5 else base
+
+    def name(code: str) -> str:
+        text = _econ_name(catalog, code, facts)
+        return f"{code} {text}" if options.name_with_code else text
+
+    rows = _head(ledger)
+    for unit, unit_name in _units(ledger, facts):
+        rows.append(RowSpec(RowRole.UNIT, (unit,), {"unit": unit, "name": unit_name}))
+        own = [f for f in facts if f.unit == unit]
+        for econ_class in sorted({f.econ_class for f in own}):
+            rows.append(RowSpec(RowRole.GROUP, (unit, econ_class), {"class": econ_class, "name": name(econ_class)}))
+            in_class = [f for f in own if f.econ_class == econ_class]
+            for section in sorted({f.econ_section for f in in_class}):
+                labels = {"class": econ_class, "section": section[3:5], "name": name(section)}
+                if options.unit_code_on_items:
+                    labels["unit"] = unit
+                rows.append(RowSpec(RowRole.SUBGROUP, (unit, econ_class, section), labels))
+                for detail in sorted({f.econ for f in in_class if f.econ_section == section and len(f.econ) > 5}):
+                    rows.append(
+                        RowSpec(RowRole.DETAIL, (unit, econ_class, section, detail), labels | {"name": name(detail)})
+                    )
+    return RowSet(path, _with_children(rows, {path(f) for f in facts}))
+
+
+def project_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions) -> RowSet:
+    """合计, department, unit, then each 项 with its projects in input order (附表8)."""
+    catalog = ledger.catalog
+
+    def path(fact: Fact) -> tuple[Hashable, ...]:
+        return (fact.unit, fact.function, fact.project or "")
+
+    rows = _head(ledger)
+    for code, unit_name in _units(ledger, facts):
+        rows.append(RowSpec(RowRole.UNIT, (code,), {"unit": code, "name": unit_name}))
+        unit = ledger.unit(code)
+        own = [f for f in facts if f.unit == code]
+        for function in sorted({f.function for f in own}):
+            rows.append(RowSpec(RowRole.GROUP, (code, function), {"name": catalog.function_name(function)}))
+            present = {f.project for f in own if f.function == function}
+            for project in unit.projects:
+                if project.code in present:
+                    labels = split_function(function) | {"unit": code, "name": project.name}
+                    rows.append(RowSpec(RowRole.ITEM, (code, function, project.code), labels))
+    return RowSet(path, _with_children(rows, {path(f) for f in facts}))
+
+
+ROW_SETS: dict[str, Callable[[Ledger, Sequence[Fact], RowOptions], RowSet]] = {
+    "units": units_rows,
+    "function_items": function_item_rows,
+    "econ_tree": econ_tree_rows,
+    "projects": project_rows,
+}

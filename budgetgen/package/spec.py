@@ -1,0 +1,147 @@
+"""Table specs: the declarative description of a profile's 附表, read from ``tables.yaml``.
+
+A spec says which rows a table has (a named row set), which facts it shows (scope), and its
+columns: labels the row set fills in, or amounts given by a measure (a filter over facts).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from budgetgen.ledger.aggregates import three_public_item
+from budgetgen.ledger.facts import ExpenditureKind, Fact
+from budgetgen.model.types import FundSource, SubSource
+
+KindName = Literal["basic", "project", "personnel", "operating"]
+SubSourceName = Literal["this_year", "current", "advance", "carried_over", "carried_over_plain", "returnable"]
+ThreePublicName = Literal["total", "overseas", "vehicles", "vehicles_purchase", "vehicles_running", "reception"]
+
+_SUB_SOURCES: dict[str, frozenset[SubSource]] = {
+    "this_year": frozenset({SubSource.CURRENT, SubSource.ADVANCE}),
+    "current": frozenset({SubSource.CURRENT}),
+    "advance": frozenset({SubSource.ADVANCE}),
+    "carried_over": frozenset({SubSource.CARRIED_OVER, SubSource.RETURNABLE_CARRIED_OVER}),
+    "carried_over_plain": frozenset({SubSource.CARRIED_OVER}),
+    "returnable": frozenset({SubSource.RETURNABLE_CARRIED_OVER}),
+}
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Measure(_Spec):
+    """Which facts an amount adds up: every given condition must hold."""
+
+    kind: tuple[KindName, ...] | None = None
+    source: tuple[FundSource | Literal["fiscal"], ...] | None = None
+    sub_source: tuple[SubSourceName, ...] | None = None
+    three_public: tuple[ThreePublicName, ...] | None = None
+    none: bool = False
+
+    def matches(self, fact: Fact) -> bool:
+        """Whether a fact counts towards this measure."""
+        if self.none:
+            return False
+        if self.kind is not None and not any(_kind(fact, k) for k in self.kind):
+            return False
+        if self.source is not None and not any(
+            fact.is_fiscal if s == "fiscal" else fact.source is s for s in self.source
+        ):
+            return False
+        if self.sub_source is not None and not any(fact.sub_source in _SUB_SOURCES[s] for s in self.sub_source):
+            return False
+        if self.three_public is not None:
+            item = three_public_item(fact)
+            if item is None or not any(t == "total" or item.startswith(t) for t in self.three_public):
+                return False
+        return True
+
+
+def _kind(fact: Fact, name: str) -> bool:
+    if name == "basic":
+        return fact.kind.is_basic
+    if name == "project":
+        return fact.kind is ExpenditureKind.PROJECT
+    return fact.kind.value == name
+
+
+class ColumnSpec(_Spec):
+    """A column: its header path, and either a label field or an amount measure."""
+
+    path: tuple[str, ...]
+    field: str | None = None
+    measure: Measure | None = None
+    kind: Literal["text", "code", "amount", "number"] | None = None
+    width: float | None = None
+
+
+class PartSpec(_Spec):
+    """The amount columns of one part of a table (附表5 has two)."""
+
+    columns: tuple[ColumnSpec, ...]
+
+
+class LabelledMeasure(_Spec):
+    """A fixed row of a balance table: its label and measure."""
+
+    label: str
+    measure: Measure
+    indent: int = 0
+
+
+class BalanceSide(_Spec):
+    """One side (收入 or 支出) of a balance table such as 附表1 and 附表4."""
+
+    path: tuple[str, ...]
+    label: str
+    amount: str | None = None
+    rows: tuple[LabelledMeasure, ...] | Literal["function_classes"]
+    numbered: bool = False
+    amounts: tuple[ColumnSpec, ...] = ()
+    heading: LabelledMeasure | None = None
+    subtotal: LabelledMeasure | None = None
+    carried: LabelledMeasure | None = None
+    grand_total: LabelledMeasure | None = None
+
+
+class TableSpec(_Spec):
+    """One 附表."""
+
+    number: int
+    title: str
+    toc_title: str | None = None
+    layout: Literal["grid", "balance", "indicators"] = "grid"
+    rows: Literal["units", "function_items", "econ_tree", "projects"] | None = None
+    scope: Measure = Field(default_factory=Measure)
+    columns: tuple[ColumnSpec, ...] = ()
+    label_columns: tuple[ColumnSpec, ...] = ()
+    parts: tuple[PartSpec, ...] = ()
+    left: BalanceSide | None = None
+    right: BalanceSide | None = None
+    name_with_code: bool = False
+    unit_code_on_items: bool = True
+    landscape: bool = True
+
+
+class TablesSpec(_Spec):
+    """The ``tables.yaml`` of a profile."""
+
+    unit_label: str = "金额单位：万元"
+    empty_note: str = "本表无数据。"
+    tables: tuple[TableSpec, ...]
+
+
+@cache
+def load_tables_spec(profile: str) -> TablesSpec:
+    """The table specs of a profile (validated, with located errors for a broken file)."""
+    from budgetgen.io.load import validate
+    from budgetgen.io.yaml_source import read_yaml
+    from budgetgen.profiles import templates_root
+
+    file = templates_root() / profile / "tables.yaml"
+    data, positions = read_yaml(file.read_bytes(), str(file))
+    return validate(TablesSpec, data, str(file), positions, {})

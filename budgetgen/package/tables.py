@@ -1,0 +1,441 @@
+"""Build the 附表 of a package from the ledger and a profile's table specs.
+
+Every amount cell is the sum of the displayed values of the facts its row covers and its column
+measures (see ``ledger.display``), so each total equals the sum of the cells it totals. Each table
+also lists those total relations, so a test or a reviewer can audit them cell by cell.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from budgetgen.ledger.build import Ledger
+from budgetgen.ledger.facts import ZERO, ExpenditureKind, Fact, Origin
+from budgetgen.model.types import FundSource, SubSource
+from budgetgen.package.model import (
+    Column,
+    ColumnKind,
+    Merge,
+    Row,
+    RowRole,
+    Table,
+    TablePart,
+    Total,
+    Value,
+    header_grid,
+)
+from budgetgen.package.rows import ROW_SETS, PathOf, RowOptions, RowSpec, split_function
+from budgetgen.package.spec import BalanceSide, ColumnSpec, LabelledMeasure, Measure, TableSpec, load_tables_spec
+
+TOTAL_LABELS = ("合计", "小计", "总计")
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+class SpecError(Exception):
+    """A profile's table spec contradicts itself (a 合计 column that is not the sum of its siblings)."""
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 13 → 十三, 28 → 二十八 (for 一、二、… numbering)."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return (CHINESE_DIGITS[tens] if tens > 1 else "") + "十" + (CHINESE_DIGITS[ones] if ones else "")
+
+
+def organisation_name(ledger: Ledger) -> str:
+    """The name a package is published under: the unit's for one unit, else the department's."""
+    units = ledger.budget.units
+    return units[0].name if len(units) == 1 else ledger.budget.department.name
+
+
+@dataclass(frozen=True)
+class _Column:
+    spec: ColumnSpec
+    column: Column
+
+
+def _column(spec: ColumnSpec) -> _Column:
+    kind = ColumnKind.AMOUNT if spec.measure is not None else ColumnKind(spec.kind or "text")
+    width = spec.width or (12.0 if kind is ColumnKind.AMOUNT else 10.0)
+    return _Column(spec, Column(tuple(spec.path), kind, width))
+
+
+def _sums(
+    facts: Iterable[tuple[Fact, Decimal]], path_of: PathOf, measures: Sequence[Measure]
+) -> dict[tuple[Hashable, ...], list[Decimal]]:
+    """Displayed sums per row-path prefix and per measure."""
+    sums: dict[tuple[Hashable, ...], list[Decimal]] = defaultdict(lambda: [Decimal("0.00")] * len(measures))
+    for fact, value in facts:
+        path = path_of(fact)
+        hits = [i for i, m in enumerate(measures) if m.matches(fact)]
+        if not hits:
+            continue
+        for depth in range(len(path) + 1):
+            row = sums[path[:depth]]
+            for i in hits:
+                row[i] += value
+    return sums
+
+
+def _amount(value: Decimal) -> Decimal | None:
+    """Zero amounts are empty cells."""
+    return value if value != 0 else None
+
+
+# --- horizontal totals: which amount column totals which, derived from the header tree ---------
+
+
+def _universe(scope: Measure) -> list[Fact]:
+    """One synthetic fact for every combination a measure can tell apart, within a table's scope."""
+    facts = []
+    for kind, source, sub, econ in itertools.product(
+        ExpenditureKind, FundSource, SubSource, ("30101", "30201", "30212", "30217", "30231", "31013")
+    ):
+        fact = Fact("u", "2080101", econ, kind, source, sub, Decimal(1), Origin.STATED, ())
+        if scope.matches(fact):
+            facts.append(fact)
+    return facts
+
+
+def horizontal_totals(
+    columns: Sequence[tuple[int, ColumnSpec]], scope: Measure, table: int
+) -> list[tuple[int, list[int]]]:
+    """(total column, columns it totals): a 合计/小计/总计 leaf totals its siblings under one parent.
+
+    A sibling group is represented by its own 合计/小计 leaf. Each relation is verified against every
+    kind of fact the scope admits; a spec where it does not hold is a ``SpecError``.
+    """
+    amounts = [(i, c) for i, c in columns if c.measure is not None]
+    universe = _universe(scope)
+    relations = []
+    parents = {c.path[:-1] for _, c in amounts}
+    for parent in sorted(parents, key=len):
+        depth = len(parent)
+        totals = [i for i, c in amounts if c.path[:-1] == parent and c.path[-1] in TOTAL_LABELS]
+        if not totals:
+            continue
+        members: list[int] = []
+        for i, c in amounts:
+            if (c.path[:-1] == parent and c.path[-1] not in TOTAL_LABELS) or (
+                len(c.path) == depth + 2 and c.path[:depth] == parent and c.path[-1] in TOTAL_LABELS
+            ):
+                members.append(i)
+        by_index = dict(amounts)
+        for total in totals:
+            measure = by_index[total].measure
+            assert measure is not None
+            for fact in universe:
+                hits = sum(1 for m in members if (by_index[m].measure or Measure(none=True)).matches(fact))
+                if hits != (1 if measure.matches(fact) else 0):
+                    raise SpecError(f"附表{table}: “{'/'.join(by_index[total].path)}”不是其同级各列之和")
+            relations.append((total, members))
+    return relations
+
+
+# --- grid tables ---------------------------------------------------------------------------------
+
+
+def _label(spec: ColumnSpec, row: RowSpec) -> Value:
+    return row.labels.get(spec.field or "")
+
+
+def _grid_part(
+    rows: Sequence[RowSpec],
+    sums: dict[tuple[Hashable, ...], list[Decimal]],
+    labels: Sequence[_Column],
+    amounts: Sequence[_Column],
+    offset: int,
+) -> tuple[TablePart, list[tuple[int, int]]]:
+    """One part: label columns then amount columns; returns the part and which amount index each uses."""
+    columns = [c.column for c in (*labels, *amounts)]
+    header, depth = header_grid([c.path for c in columns])
+    body = []
+    for row in rows:
+        values = sums.get(row.key)
+        cells: list[Value] = [_label(c.spec, row) for c in labels]
+        cells += [_amount(values[offset + i]) if values else None for i in range(len(amounts))]
+        body.append(Row(row.role, tuple(cells)))
+    empty = all(v is None for r in body for v in r.values[len(labels) :])
+    return TablePart(tuple(columns), header, depth, tuple(body), empty=empty), []
+
+
+def _vertical(rows: Sequence[RowSpec], columns: Iterable[int]) -> list[Total]:
+    index = {row.key: i for i, row in enumerate(rows) if row.role is not RowRole.DEPARTMENT}
+    totals = []
+    for r, row in enumerate(rows):
+        if not row.children:
+            continue
+        parts = [index[child] for child in row.children]
+        totals += [Total((r, c), tuple((p, c) for p in parts)) for c in columns]
+    return totals
+
+
+def _grid_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal]]) -> list[TablePart]:
+    assert spec.rows is not None
+    options = RowOptions(spec.name_with_code, spec.unit_code_on_items)
+    row_set = ROW_SETS[spec.rows](ledger, [f for f, _ in facts], options)
+    if spec.parts:
+        label_specs = spec.label_columns
+        part_specs = [p.columns for p in spec.parts]
+    else:
+        label_specs = tuple(c for c in spec.columns if c.measure is None)
+        part_specs = [tuple(c for c in spec.columns if c.measure is not None)]
+    labels = [_column(c) for c in label_specs]
+    all_amounts = [c for part in part_specs for c in part]
+    sums = _sums(facts, row_set.path, [c.measure or Measure(none=True) for c in all_amounts])
+    rows = row_set.rows if facts else ()
+    relations = horizontal_totals(list(enumerate(all_amounts)), spec.scope, spec.number)
+    parts = []
+    offset = 0
+    for part_columns in part_specs:
+        amounts = [_column(c) for c in part_columns]
+        part, _ = _grid_part(rows, sums, labels, amounts, offset)
+        first = len(labels)
+        mine = range(offset, offset + len(amounts))
+        totals = _vertical(rows, range(first, first + len(amounts)))
+        for total, members in relations:
+            if total in mine and all(m in mine for m in members):
+                for r in range(len(rows)):
+                    cells = tuple((r, first + m - offset) for m in members)
+                    totals.append(Total((r, first + total - offset), cells))
+        if part.empty:
+            part = TablePart(part.columns, part.header, part.header_rows, (), empty=True)
+            totals = []
+        parts.append(TablePart(part.columns, part.header, part.header_rows, part.rows, (), tuple(totals), part.empty))
+        offset += len(amounts)
+    return parts
+
+
+# --- balance tables (附表1, 附表4): 收入 on the left, 支出 on the right ---------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    label: str
+    values: list[Decimal]
+    role: RowRole
+    parts: tuple[int, ...] = ()  # indices of the lines on the same side that this line totals
+
+
+def _measure_sum(facts: Sequence[tuple[Fact, Decimal]], measure: Measure) -> Decimal:
+    return sum((v for f, v in facts if measure.matches(f)), Decimal("0.00"))
+
+
+def _side_lines(ledger: Ledger, side: BalanceSide, facts: Sequence[tuple[Fact, Decimal]]) -> list[_Line]:
+    amount_measures = [c.measure or Measure(none=True) for c in side.amounts] or [Measure()]
+    lines: list[_Line] = []
+
+    def add(item: LabelledMeasure | None, role: RowRole, parts: tuple[int, ...] = ()) -> int | None:
+        if item is None:
+            return None
+        values = (
+            [_measure_sum(facts, item.measure)]
+            if not side.amounts
+            else [_measure_sum(facts, Measure(**_merge(item.measure, m))) for m in amount_measures]
+        )
+        lines.append(_Line(item.label, values, role, parts))
+        return len(lines) - 1
+
+    heading = add(side.heading, RowRole.TOTAL)
+    body: list[int] = []
+    if side.rows == "function_classes":
+        for n, entry in enumerate(ledger.catalog.function_classes(), start=1):
+            label = f"{chinese_number(n)}、{entry.name}" if side.numbered else entry.name
+            in_class = [(f, v) for f, v in facts if f.function_class == entry.code]
+            values = [_measure_sum(in_class, m) for m in amount_measures]
+            lines.append(_Line(label, values, RowRole.ITEM))
+            body.append(len(lines) - 1)
+    else:
+        top: list[int] = []
+        for row in side.rows:
+            index = add(row, RowRole.ITEM if row.indent else RowRole.GROUP)
+            assert index is not None
+            (body if row.indent else top).append(index)
+        # indented rows are the parts of the row above them
+        for i, index in enumerate(top):
+            following = [b for b in body if b > index and (i + 1 == len(top) or b < top[i + 1])]
+            if following:
+                lines[index] = _Line(lines[index].label, lines[index].values, RowRole.TOTAL, tuple(following))
+        body = top
+    if heading is not None:
+        lines[heading] = _Line(lines[heading].label, lines[heading].values, RowRole.TOTAL, tuple(body))
+    subtotal = add(side.subtotal, RowRole.TOTAL, tuple(body))
+    carried = add(side.carried, RowRole.ITEM)
+    first = [i for i in (subtotal if subtotal is not None else heading,) if i is not None] or body
+    closing = tuple(i for i in (*first, carried) if i is not None)
+    add(side.grand_total, RowRole.TOTAL, closing)
+    return lines
+
+
+def _merge(a: Measure, b: Measure) -> dict[str, object]:
+    """Both measures at once (row measure and column measure of a balance table)."""
+    data = a.model_dump(exclude_none=True)
+    for key, value in b.model_dump(exclude_none=True).items():
+        if key == "none":
+            data["none"] = data.get("none", False) or value
+        elif key in data:
+            data[key] = tuple(x for x in data[key] if x in value)
+        else:
+            data[key] = value
+    return data
+
+
+def _balance_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal]]) -> list[TablePart]:
+    """收入 lines on the left, 支出 lines on the right; body lines from the top, closing lines at the bottom."""
+    if spec.left is None or spec.right is None:
+        raise SpecError(f"附表{spec.number}: a balance table needs left and right")
+    sides = (spec.left, spec.right)
+    lines = [_side_lines(ledger, side, facts) for side in sides]
+    amount_paths = [
+        [(*side.path, *c.path) for c in side.amounts] or [(*side.path, side.amount or "预算数")] for side in sides
+    ]
+    columns: list[Column] = []
+    starts: list[int] = []
+    for side, paths in zip(sides, amount_paths, strict=True):
+        starts.append(len(columns))
+        columns.append(Column((*side.path, side.label), ColumnKind.TEXT, 30.0))
+        columns += [Column(path, ColumnKind.AMOUNT, 12.0) for path in paths]
+    header, depth = header_grid([c.path for c in columns])
+    orders = []
+    for side, side_lines in zip(sides, lines, strict=True):
+        body = [i for i, line in enumerate(side_lines) if not _is_closing(side, line)]
+        closing = [i for i in range(len(side_lines)) if i not in body]
+        orders.append((body, closing))
+    height = max(len(body) for body, _ in orders)
+    closing_height = max(len(closing) for _, closing in orders)
+    placed: list[list[int | None]] = []
+    for body, closing in orders:
+        pad_body: list[int | None] = [None] * (height - len(body))
+        pad_closing: list[int | None] = [None] * (closing_height - len(closing))
+        placed.append([*body, *pad_body, *pad_closing, *closing])
+    rows = []
+    for r in range(height + closing_height):
+        cells: list[Value] = []
+        roles = []
+        for side_lines, order, paths in zip(lines, placed, amount_paths, strict=True):
+            index = order[r]
+            if index is None:
+                cells += [None] * (1 + len(paths))
+                continue
+            line = side_lines[index]
+            cells += [line.label, *(_amount(v) for v in line.values)]
+            roles.append(line.role)
+        role = RowRole.TOTAL if roles and all(x is RowRole.TOTAL for x in roles) else RowRole.ITEM
+        rows.append(Row(role, tuple(cells)))
+    totals: list[Total] = []
+    for side_lines, order, start, paths in zip(lines, placed, starts, amount_paths, strict=True):
+        position = {index: r for r, index in enumerate(order) if index is not None}
+        for index, line in enumerate(side_lines):
+            for k in range(len(paths)) if line.parts else ():
+                column = start + 1 + k
+                totals.append(Total((position[index], column), tuple((position[p], column) for p in line.parts)))
+    right_start = starts[1] + 1
+    for total, members in horizontal_totals(list(enumerate(spec.right.amounts)), spec.scope, spec.number):
+        for r, index in enumerate(placed[1]):
+            if index is not None:
+                parts = tuple((r, right_start + m) for m in members)
+                totals.append(Total((r, right_start + total), parts))
+    return [TablePart(tuple(columns), header, depth, tuple(rows), (), tuple(totals), empty=not facts)]
+
+
+def _is_closing(side: BalanceSide, line: _Line) -> bool:
+    closing = [x.label for x in (side.subtotal, side.carried, side.grand_total) if x is not None]
+    return line.label in closing
+
+
+# --- the performance-target table (附表13) ------------------------------------------------------------
+
+
+def _indicator_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal]]) -> list[TablePart]:
+    columns = [_column(c) for c in spec.columns]
+    header, depth = header_grid([c.column.path for c in columns])
+    amounts: dict[tuple[str, str], Decimal] = defaultdict(lambda: Decimal("0.00"))
+    functions: dict[tuple[str, str], str] = {}
+    for fact, value in facts:
+        if fact.project is not None:
+            amounts[(fact.unit, fact.project)] += value
+            functions.setdefault((fact.unit, fact.project), fact.function)
+    rows: list[Row] = []
+    merges: list[Merge] = []
+    fields = [c.spec.field for c in columns]
+    project_fields = {"unit_name", "project", "amount", "goal"}
+    for unit in ledger.budget.units:
+        ordered = sorted(
+            (p for p in unit.projects if (unit.code, p.code) in amounts),
+            key=lambda p: functions[(unit.code, p.code)],
+        )
+        for project in ordered:
+            head: dict[str, Value] = {
+                "unit_name": f"{unit.code}-{unit.name}",
+                "project": project.name,
+                "amount": amounts[(unit.code, project.code)],
+                "goal": project.annual_goal or "",
+            }
+            indicators = project.indicators or ()
+            first = len(rows)
+            for n, indicator in enumerate(indicators or (None,)):
+                values: dict[str, Value] = dict(head) if n == 0 else {}
+                if indicator is not None:
+                    values |= {
+                        "level1": indicator.level1,
+                        "level2": indicator.level2,
+                        "name": indicator.name,
+                        "comparison": indicator.comparison.value,
+                        "value": indicator.value,
+                        "unit_of_measure": indicator.unit_of_measure or "",
+                        "weight": indicator.weight,
+                        "direction": f"{indicator.direction.value}指标",
+                    }
+                rows.append(Row(RowRole.ITEM, tuple(values.get(f or "") for f in fields)))
+            span = len(rows) - first
+            if span > 1:
+                merges += [Merge(first, i, span, 1) for i, f in enumerate(fields) if f in project_fields]
+    part = TablePart(tuple(c.column for c in columns), header, depth, tuple(rows), tuple(merges), (), empty=not rows)
+    return [part]
+
+
+# --- the package's tables -------------------------------------------------------------------------------
+
+
+def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
+    """Every 附表 of a profile for this ledger."""
+    specs = load_tables_spec(profile)
+    displayed = list(ledger.displayed())
+    name = organisation_name(ledger)
+    tables = []
+    for spec in specs.tables:
+        facts = [(f, v) for f, v in displayed if spec.scope.matches(f)]
+        if spec.layout == "balance":
+            parts = _balance_table(ledger, spec, facts)
+        elif spec.layout == "indicators":
+            parts = _indicator_table(ledger, spec, facts)
+        else:
+            parts = _grid_table(ledger, spec, facts)
+        title = spec.title.format(year=ledger.budget.budget_year)
+        tables.append(
+            Table(
+                number=spec.number,
+                label=f"附表{spec.number}",
+                title=title,
+                toc_title=spec.toc_title or title,
+                department=f"部门：{name}",
+                unit_label=specs.unit_label,
+                parts=tuple(parts),
+                empty_note=specs.empty_note,
+                landscape=spec.landscape,
+            )
+        )
+    return tuple(tables)
+
+
+def total_value(values: Sequence[Value]) -> Decimal:
+    """Sum of the amount cells given (empty cells count as zero)."""
+    return sum((v for v in values if isinstance(v, Decimal)), ZERO)
+
+
+__all__ = ["SpecError", "build_tables", "chinese_number", "organisation_name", "split_function", "total_value"]

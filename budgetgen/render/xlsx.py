@@ -1,0 +1,253 @@
+"""The Excel renderer: one sheet per 附表, built from the document model with openpyxl.
+
+It knows the document model only: a ``Table`` becomes a sheet with its 附表 number, merged title,
+部门 and 金额单位 line, the merged header tree and typed body cells. Amounts are numbers with the
+``#,##0.00`` format (a zero amount is an empty cell); text is always written as text, so input that
+starts with ``=`` never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.properties import CalcProperties
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from budgetgen.package.model import ColumnKind, Row, RowRole, Table, TablePart, Value
+from budgetgen.render.files import normalize_zip
+
+FONT = "宋体"
+AMOUNT_FORMAT = "#,##0.00"
+FIXED_TIME = datetime(2000, 1, 1)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
+_BOLD_ROLES = {RowRole.TOTAL, RowRole.DEPARTMENT, RowRole.UNIT, RowRole.GROUP}
+TITLE_ROWS = 3  # 附表 number, title, 部门 / 金额单位 line
+
+
+def clean_text(text: str) -> str:
+    """Text safe for a cell: control characters removed, cut to Excel's 32,767 characters."""
+    return _CONTROL.sub("", text)[:32767]
+
+
+def display_width(text: str) -> float:
+    """Width of text in Excel's units: East Asian wide characters count double."""
+    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+
+
+def _write(cell: Cell, value: Value, kind: ColumnKind) -> None:
+    if value is None:
+        return
+    if isinstance(value, Decimal):
+        cell.value = value if kind is ColumnKind.AMOUNT else value.normalize()
+        if kind is ColumnKind.AMOUNT:
+            cell.number_format = AMOUNT_FORMAT
+        else:
+            cell.number_format = "0.##"
+        return
+    if isinstance(value, int):
+        cell.value = value
+        return
+    cell.value = clean_text(value)
+    cell.data_type = "s"  # never a formula, an error code or a number, whatever the text says
+
+
+def _font(bold: bool = False, size: float = 10.5) -> Font:
+    return Font(name=FONT, size=size, bold=bold)
+
+
+def _columns_width(part: TablePart) -> list[float]:
+    """Column widths: the spec's, widened for the header words and the content (text wraps past 1.6x)."""
+    widths = [c.width for c in part.columns]
+    for h in part.header:
+        if h.colspan == 1:
+            widths[h.column] = max(widths[h.column], min(display_width(h.label), 12) + 1)
+    limits = [max(w * 1.6, 12) for w in widths]
+    for row in part.rows:
+        for i, value in enumerate(row.values):
+            if isinstance(value, str) and part.columns[i].kind is not ColumnKind.AMOUNT:
+                widths[i] = max(widths[i], min(display_width(value) + 2, limits[i]))
+            elif isinstance(value, Decimal):
+                widths[i] = max(widths[i], len(f"{value:,.2f}") * 1.1 + 2)
+    return widths
+
+
+def _title_block(sheet: Worksheet, table: Table, width: int, top: int, label: str) -> None:
+    sheet.cell(top, 1, label).font = _font(bold=True)
+    title = sheet.cell(top + 1, 1, clean_text(table.title))
+    title.font = _font(bold=True, size=16)
+    title.alignment = Alignment(horizontal="center", vertical="center")
+    sheet.merge_cells(start_row=top + 1, start_column=1, end_row=top + 1, end_column=width)
+    sheet.row_dimensions[top + 1].height = 30
+    half = max(1, width // 2)
+    department = sheet.cell(top + 2, 1, clean_text(table.department))
+    department.data_type = "s"
+    department.font = _font()
+    if half > 1:
+        sheet.merge_cells(start_row=top + 2, start_column=1, end_row=top + 2, end_column=half)
+    unit = sheet.cell(top + 2, width, table.unit_label)
+    unit.font = _font()
+    unit.alignment = Alignment(horizontal="right")
+    if width - half > 1:
+        sheet.merge_cells(start_row=top + 2, start_column=half + 1, end_row=top + 2, end_column=width)
+        sheet.cell(top + 2, half + 1).value = table.unit_label
+        sheet.cell(top + 2, half + 1).alignment = Alignment(horizontal="right")
+        sheet.cell(top + 2, half + 1).font = _font()
+
+
+def _header(sheet: Worksheet, part: TablePart, top: int) -> None:
+    for r in range(part.header_rows):
+        for c in range(len(part.columns)):
+            cell = sheet.cell(top + r, c + 1)
+            cell.border = _BORDER
+            cell.fill = _HEADER_FILL
+    for h in part.header:
+        cell = sheet.cell(top + h.row, h.column + 1, h.label)
+        cell.font = _font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        if h.rowspan > 1 or h.colspan > 1:
+            sheet.merge_cells(
+                start_row=top + h.row,
+                start_column=h.column + 1,
+                end_row=top + h.row + h.rowspan - 1,
+                end_column=h.column + h.colspan,
+            )
+
+
+def _body(sheet: Worksheet, part: TablePart, top: int, empty_note: str) -> None:
+    if part.empty or not part.rows:
+        cell = sheet.cell(top, 1, empty_note)
+        cell.font = _font()
+        cell.alignment = Alignment(horizontal="center")
+        sheet.merge_cells(start_row=top, start_column=1, end_row=top, end_column=len(part.columns))
+        for c in range(len(part.columns)):
+            sheet.cell(top, c + 1).border = _BORDER
+        return
+    for r, row in enumerate(part.rows):
+        _row(sheet, part, row, top + r)
+    for merge in part.merges:
+        sheet.merge_cells(
+            start_row=top + merge.row,
+            start_column=merge.column + 1,
+            end_row=top + merge.row + merge.rowspan - 1,
+            end_column=merge.column + merge.colspan,
+        )
+
+
+def _row(sheet: Worksheet, part: TablePart, row: Row, number: int) -> None:
+    bold = row.role in _BOLD_ROLES
+    for c, (column, value) in enumerate(zip(part.columns, row.values, strict=True)):
+        cell = sheet.cell(number, c + 1)
+        _write(cell, value, column.kind)
+        cell.border = _BORDER
+        cell.font = _font(bold=bold)
+        if column.kind is ColumnKind.AMOUNT or column.kind is ColumnKind.NUMBER:
+            cell.alignment = Alignment(horizontal="right", vertical="center")
+        elif column.kind is ColumnKind.CODE:
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+        else:
+            cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+
+def part_positions(table: Table) -> list[tuple[int, int]]:
+    """(first header row, first body row) of each part on its sheet, 1-based.
+
+    Parts are stacked: title block, header, body (or the empty note), one blank row.
+    """
+    positions = []
+    top = 1
+    for part in table.parts:
+        header_top = top + TITLE_ROWS
+        body_top = header_top + part.header_rows
+        positions.append((header_top, body_top))
+        top = body_top + (len(part.rows) if part.rows and not part.empty else 1) + 1
+    return positions
+
+
+def _sheet(workbook: Workbook, table: Table) -> None:
+    sheet = workbook.create_sheet(table.label)
+    width = max(len(p.columns) for p in table.parts)
+    widths = [0.0] * width
+    for part in table.parts:
+        for i, w in enumerate(_columns_width(part)):
+            widths[i] = max(widths[i], w)
+    for i, w in enumerate(widths):
+        sheet.column_dimensions[get_column_letter(i + 1)].width = round(w, 1)
+    positions = part_positions(table)
+    for index, (part, (header_top, body_top)) in enumerate(zip(table.parts, positions, strict=True)):
+        top = header_top - TITLE_ROWS
+        if index > 0:
+            sheet.row_breaks.append(_break(top - 1))
+        _title_block(sheet, table, len(part.columns), top, table.label if index == 0 else f"{table.label}（续）")
+        _header(sheet, part, header_top)
+        _body(sheet, part, body_top, table.empty_note)
+    header_top, body_top = positions[0]
+    sheet.freeze_panes = sheet.cell(body_top, 1)
+    sheet.print_title_rows = f"{header_top}:{body_top - 1}"
+    setup = sheet.page_setup
+    setup.orientation = "landscape" if table.landscape else "portrait"
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _break(row: int) -> object:
+    from openpyxl.worksheet.pagebreak import Break
+
+    return Break(id=row)
+
+
+def _contents(workbook: Workbook, tables: Sequence[Table], title: str) -> None:
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "目录"
+    sheet.cell(1, 1, clean_text(title)).font = _font(bold=True, size=16)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
+    sheet.cell(2, 1, "表号").font = _font(bold=True)
+    sheet.cell(2, 2, "表名").font = _font(bold=True)
+    for i, table in enumerate(tables, start=3):
+        sheet.cell(i, 1, table.label).font = _font()
+        sheet.cell(i, 2, clean_text(table.toc_title)).font = _font()
+        for c in (1, 2):
+            sheet.cell(i, c).border = _BORDER
+    sheet.column_dimensions["A"].width = 10
+    sheet.column_dimensions["B"].width = max(40.0, *(display_width(t.toc_title) + 2 for t in tables))
+
+
+def render_xlsx(tables: Sequence[Table], title: str) -> bytes:
+    """The workbook as bytes: a 目录 sheet, then one sheet per table; the same tables give the same bytes."""
+    workbook = Workbook()
+    _contents(workbook, tables, title)
+    for table in tables:
+        _sheet(workbook, table)
+    workbook.properties.creator = "budgetgen"
+    workbook.properties.lastModifiedBy = "budgetgen"
+    workbook.properties.title = clean_text(title)
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
+    workbook.calculation = CalcProperties(fullCalcOnLoad=False)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": _fixed_modified})
+
+
+def _fixed_modified(core: bytes) -> bytes:
+    """openpyxl stamps the save time into dcterms:modified; put the fixed time back."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", core)
