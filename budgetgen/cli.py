@@ -100,20 +100,15 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 )
 @profile_option
 @click.option("--xlsx", "formats", flag_value="xlsx", multiple=True, help="输出 Excel 工作簿。")
+@click.option("--pdf", "formats", flag_value="pdf", multiple=True, help="输出 PDF。")
+@click.option("--html", "formats", flag_value="html", multiple=True, help="输出 HTML（供浏览器查看）。")
+@click.option("--draft", is_flag=True, help="草稿：每页加“草稿”水印、输入的摘要和日期。")
 @report_errors
-def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...]) -> None:
-    """生成预算公开材料（Excel 工作簿）。"""
-    from budgetgen.package.document import build_document, output_stem
-    from budgetgen.render.files import write_atomic
-    from budgetgen.render.xlsx import render_xlsx
+def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...], draft: bool) -> None:
+    """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
+    from budgetgen.render.package import render_package
 
-    ledger = load_ledger(input_path, profile)
-    document = build_document(ledger, profile)
-    wanted = set(formats) or {"xlsx"}
-    stem = output_stem(ledger)
-    if "xlsx" in wanted:
-        target = output_dir / f"{stem}.xlsx"
-        write_atomic(target, render_xlsx(document.tables, f"{document.title} {document.subtitle}"))
+    for target in render_package(input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft):
         click.echo(str(target))
 
 

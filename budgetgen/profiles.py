@@ -56,6 +56,16 @@ class RunningCost(_Settings):
     unit_kinds: list[UnitKind] = Field(default_factory=lambda: [UnitKind.ADMINISTRATIVE])
 
 
+class ThreePublicNames(_Settings):
+    """One name per “三公” item, used in every table and sentence of a package."""
+
+    overseas: str = "因公出国（境）费用"
+    vehicles: str = "公务用车购置及运行费"
+    vehicles_purchase: str = "公务用车购置费"
+    vehicles_running: str = "公务用车运行费"
+    reception: str = "公务接待费"
+
+
 class ProfileSettings(_Settings):
     """The settings file of a profile."""
 
@@ -63,6 +73,7 @@ class ProfileSettings(_Settings):
     title: str
     derivation: Derivation = Field(default_factory=Derivation)
     running_cost: RunningCost = Field(default_factory=RunningCost)
+    three_public_names: ThreePublicNames = Field(default_factory=ThreePublicNames)
 
 
 def available_profiles() -> list[str]:

@@ -247,6 +247,9 @@ class BudgetInput(Strict):
     format_version: Annotated[Literal[1], BeforeValidator(_as_int)] = Field(1, description="输入格式版本")
     budget_year: int = Field(ge=2000, le=2100, description="预算年度")
     amount_unit: AmountUnit = Field(description="本文件金额单位：元 或 万元")
+    prepared_on: str | None = Field(
+        None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="编制日期（YYYY-MM-DD），草稿每页显示"
+    )
     department: Department
     contribution_rules: list[ContributionRule] = Field(default_factory=list, description="部门默认缴费规则")
     units: list[Unit] = Field(min_length=1, description="预算单位")

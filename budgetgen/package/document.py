@@ -5,6 +5,7 @@ from __future__ import annotations
 from budgetgen.ledger.build import Ledger
 from budgetgen.package.model import Document
 from budgetgen.package.tables import build_tables, organisation_name
+from budgetgen.package.text import render_text
 
 
 def package_kind(ledger: Ledger) -> str:
@@ -28,5 +29,6 @@ def build_document(ledger: Ledger, profile: str) -> Document:
         subtitle=f"{year} 年{package_kind(ledger)}",
         year=year,
         organisation=name,
+        parts=render_text(ledger, profile),
         tables=build_tables(ledger, profile),
     )

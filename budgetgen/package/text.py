@@ -1,0 +1,194 @@
+"""The explanatory text: a profile's Jinja2 template, fed with the text facts, parsed into sections.
+
+The template decides the wording (a new province is a new template); the figures come from
+``package.facts``. Templates are rendered with autoescaping on and emit only ``h1``-``h3``, ``p``
+and ``strong``; the parser below turns that into ``Section`` objects that any renderer can walk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import jinja2
+
+from budgetgen.ledger.build import Ledger
+from budgetgen.model.budget import Assets, Texts, ThreePublicTexts
+from budgetgen.package.facts import TextFacts, build_text_facts, class_short_name
+from budgetgen.package.model import Paragraph, Section
+from budgetgen.package.tables import chinese_number, organisation_name
+from budgetgen.profiles import templates_root
+
+MISSING = re.compile(r"【待填写：([^】]*)】")
+
+
+def missing(label: str) -> str:
+    """The visible marker for a sentence the unit has not written yet (``check`` reports it)."""
+    return f"【待填写：{label}】"
+
+
+def format_wan(value: Decimal, separators: bool = True) -> str:
+    """An amount in 万元 for a sentence: two decimals, thousands separators as the profile says."""
+    return f"{value:,.2f}" if separators else f"{value:.2f}"
+
+
+def environment(profile: str) -> jinja2.Environment:
+    """The Jinja2 environment of a profile: its folder only, autoescape on, undefined is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_root() / profile)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+    )
+    env.filters["wan"] = format_wan
+    env.filters["pct"] = lambda value: f"{value:.2f}"
+    env.globals["missing"] = missing
+    env.globals["ordinal"] = chinese_number
+    env.globals["class_short"] = class_short_name
+    return env
+
+
+@dataclass
+class _Node:
+    title: str
+    level: int
+    anchor: str = ""
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
+
+    def freeze(self) -> Section:
+        return Section(
+            self.title, self.level, tuple(self.paragraphs), tuple(c.freeze() for c in self.children), self.anchor
+        )
+
+
+class _Parser(HTMLParser):
+    """Reads the h1-h3 / p / strong output of a text template into a section tree."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.roots: list[_Node] = []
+        self.stack: list[_Node] = []
+        self.tag: str | None = None
+        self.anchor = ""
+        self.text = ""
+        self.strong = ""
+        self.in_strong = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("h1", "h2", "h3", "p"):
+            self.tag, self.text, self.strong = tag, "", ""
+            self.anchor = dict(attrs).get("id") or ""
+        elif tag == "strong":
+            self.in_strong = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "strong":
+            self.in_strong = False
+            return
+        if tag != self.tag:
+            return
+        text = " ".join(self.text.split()) if tag != "p" else self.text.strip()
+        if tag == "p":
+            if text and self.stack:
+                found = tuple(MISSING.findall(text))
+                self.stack[-1].paragraphs.append(Paragraph(text, found, self.strong or None))
+        else:
+            level = int(tag[1])
+            node = _Node(text, level, self.anchor)
+            while self.stack and self.stack[-1].level >= level:
+                self.stack.pop()
+            (self.stack[-1].children if self.stack else self.roots).append(node)
+            self.stack.append(node)
+        self.tag = None
+
+    def handle_data(self, data: str) -> None:
+        if self.tag is not None:
+            self.text += data
+            if self.in_strong:
+                self.strong += data
+
+
+def parse_sections(markup: str) -> tuple[Section, ...]:
+    """Sections from the restricted HTML a text template produces."""
+    parser = _Parser()
+    parser.feed(markup)
+    parser.close()
+    return tuple(node.freeze() for node in parser.roots)
+
+
+def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) -> tuple[Section, ...]:
+    """The explanatory text of the package (parts 一 to 三) as sections."""
+    from budgetgen.package.document import package_kind
+
+    f = facts or build_text_facts(ledger)
+    budget = ledger.budget
+    units = budget.units
+    catalog = ledger.catalog
+    settings = ledger.settings
+    assets = units[0].assets if len(units) == 1 else _sum_assets(ledger)
+    official = assets.official_vehicles if assets.official_vehicles is not None else assets.vehicles
+
+    def explanation(code: str) -> str:
+        entry = catalog.functions.get(code)
+        if entry and entry.explanation:
+            return entry.explanation
+        return f"反映{catalog.function_name(code[:5])}方面{catalog.function_name(code)}的支出。"
+
+    template = environment(profile).get_template("text.html.j2")
+    markup = template.render(
+        f=f,
+        org=organisation_name(ledger),
+        department=budget.department,
+        units=units,
+        texts=merged_texts(ledger),
+        year=budget.budget_year,
+        last_year=budget.budget_year - 1,
+        kind=package_kind(ledger),
+        assets=assets,
+        official_vehicles=official,
+        names=settings.three_public_names.model_dump(),
+        running_cost_name=settings.running_cost.name,
+        fn=catalog.function_name,
+        explanation=explanation,
+    )
+    return parse_sections(markup)
+
+
+def merged_texts(ledger: Ledger) -> Texts:
+    """The texts a package speaks with: each sentence from the first unit that wrote it.
+
+    A department's package takes its 职能 and 重点工作 from its first unit (the department itself
+    by convention) and the purpose of each 项 from whichever unit uses it.
+    """
+    units = ledger.budget.units
+    purposes: dict[str, str] = {}
+    for unit in units:
+        for code, text in unit.texts.function_purposes.items():
+            purposes.setdefault(code, text)
+    first = units[0].texts
+    values = {
+        name: next((getattr(u.texts, name) for u in units if getattr(u.texts, name)), None)
+        for name in first.model_fields
+        if name not in ("function_purposes", "three_public")
+    }
+    three = {
+        name: next((getattr(u.texts.three_public, name) for u in units if getattr(u.texts.three_public, name)), None)
+        for name in first.three_public.model_fields
+    }
+    return Texts(**values, function_purposes=purposes, three_public=ThreePublicTexts(**three))
+
+
+def _sum_assets(ledger: Ledger) -> Assets:
+    units = ledger.budget.units
+    return Assets(
+        vehicles=sum(u.assets.vehicles for u in units),
+        official_vehicles=sum(
+            u.assets.official_vehicles if u.assets.official_vehicles is not None else u.assets.vehicles for u in units
+        ),
+        large_equipment=sum(u.assets.large_equipment for u in units),
+        planned_vehicles=sum(u.assets.planned_vehicles for u in units),
+        planned_large_equipment=sum(u.assets.planned_large_equipment for u in units),
+    )

@@ -1,0 +1,71 @@
+"""The HTML renderer: the document model through the profile's Jinja2 page template.
+
+The same HTML is what WeasyPrint lays out for the PDF and what ``--html`` writes for a browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from budgetgen.package.model import Document, TablePart, Value
+from budgetgen.package.tables import chinese_number
+from budgetgen.package.text import environment
+from budgetgen.profiles import templates_root
+
+FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a draft shows on every page: the input's hash and, if the input states one, its date."""
+
+    hash: str
+    date: str | None = None
+
+
+def cell_text(value: Value, kind: str) -> str:
+    """A cell as text: amounts with thousands separators and two decimals, zero and None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        if kind == "amount":
+            return "" if value == 0 else f"{value:,.2f}"
+        return f"{value.normalize():f}"
+    return str(value)
+
+
+def column_percents(part: TablePart) -> list[str]:
+    """Column widths as percentages of the table width (fixed layout needs them)."""
+    total = sum(c.width for c in part.columns) or 1.0
+    return [f"{100 * c.width / total:.2f}" for c in part.columns]
+
+
+def merged(part: TablePart) -> tuple[set[tuple[int, int]], dict[tuple[int, int], int]]:
+    """Cells hidden under a merge, and the row span of each merge's top cell."""
+    covered: set[tuple[int, int]] = set()
+    spans: dict[tuple[int, int], int] = {}
+    for m in part.merges:
+        spans[(m.row, m.column)] = m.rowspan
+        covered |= {(m.row + r, m.column) for r in range(1, m.rowspan)}
+    return covered, spans
+
+
+def render_html(document: Document, profile: str, draft: Draft | None = None) -> str:
+    """The package as one HTML document (CSS inlined, no external resources)."""
+    env = environment(profile)
+    css = (templates_root() / profile / "package.css").read_text(encoding="utf-8")
+    template = env.get_template("package.html.j2")
+    tables_title = f"第四部分 {document.title} {document.subtitle}表"
+    return template.render(
+        document=document,
+        css=css,
+        draft=draft,
+        timestamp=FIXED_TIMESTAMP,
+        tables_title=tables_title,
+        ordinal=chinese_number,
+        widths=column_percents,
+        covered_cells=lambda part: merged(part)[0],
+        spans=lambda part: merged(part)[1],
+        cell=cell_text,
+    )
