@@ -168,15 +168,14 @@ def merged_texts(ledger: Ledger) -> Texts:
     for unit in units:
         for code, text in unit.texts.function_purposes.items():
             purposes.setdefault(code, text)
-    first = units[0].texts
     values = {
         name: next((getattr(u.texts, name) for u in units if getattr(u.texts, name)), None)
-        for name in first.model_fields
+        for name in Texts.model_fields
         if name not in ("function_purposes", "three_public")
     }
     three = {
         name: next((getattr(u.texts.three_public, name) for u in units if getattr(u.texts.three_public, name)), None)
-        for name in first.three_public.model_fields
+        for name in ThreePublicTexts.model_fields
     }
     return Texts(**values, function_purposes=purposes, three_public=ThreePublicTexts(**three))
 

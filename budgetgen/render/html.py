@@ -8,12 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from markupsafe import Markup
+
 from budgetgen.package.model import Document, TablePart, Value
 from budgetgen.package.tables import chinese_number
 from budgetgen.package.text import environment
 from budgetgen.profiles import templates_root
 
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
+# Only label cells get a class; amounts are the CSS default (see package.css).
+CELL_CLASS = {"text": Markup(' class="t"'), "code": Markup(' class="c"'), "amount": Markup(""), "number": Markup("")}
 
 
 @dataclass(frozen=True)
@@ -68,4 +72,5 @@ def render_html(document: Document, profile: str, draft: Draft | None = None) ->
         covered_cells=lambda part: merged(part)[0],
         spans=lambda part: merged(part)[1],
         cell=cell_text,
+        cell_class=CELL_CLASS,
     )

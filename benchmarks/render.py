@@ -1,0 +1,128 @@
+"""Benchmark: how fast budgetgen renders, side by side with LibreOffice on the same package.
+
+Not a test. Prints, for each example and for a generated department of N units: pages, seconds
+for the xlsx, the html and the pdf, peak memory of each step (each in its own process), and the
+time LibreOffice takes to convert our own workbook to PDF in the same run, with the ratio
+(our PDF seconds / LibreOffice's). Target: ratio <= 1.0 and cost linear in pages.
+
+    .venv/bin/python benchmarks/render.py            # examples + a 50-unit department
+    .venv/bin/python benchmarks/render.py --units 10 # a smaller generated department
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+STEP = r"""
+import json, resource, sys, time
+from pathlib import Path
+from budgetgen.pipeline import load_ledger
+from budgetgen.package.document import build_document
+from budgetgen.render.html import render_html
+from budgetgen.render.pdf import render_pdf
+from budgetgen.render.xlsx import render_xlsx
+source, out, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+start = time.perf_counter()
+document = build_document(load_ledger(source), "sichuan-2025")
+model = time.perf_counter() - start
+start = time.perf_counter()
+if step == "xlsx":
+    (out / "package.xlsx").write_bytes(render_xlsx(document.tables, document.title))
+elif step == "html":
+    (out / "package.html").write_text(render_html(document, "sichuan-2025"), encoding="utf-8")
+else:
+    (out / "package.pdf").write_bytes(render_pdf(render_html(document, "sichuan-2025"), "sichuan-2025"))
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"model": model, "seconds": seconds, "peak_mib": peak}))
+"""
+
+
+def generated_department(units: int, folder: Path) -> Path:
+    """A department of ``units`` units: the demo county's units repeated under new codes."""
+    data = yaml.safe_load((EXAMPLES / "demo-county" / "budget.yaml").read_text(encoding="utf-8"))
+    template = data["units"]
+    data["units"] = []
+    for n in range(units):
+        unit = json.loads(json.dumps(template[n % len(template)]))
+        code = f"801{n + 1:03d}"
+        old = unit["code"]
+        unit["code"] = code
+        unit["name"] = f"{unit['name']}（{n + 1}）"
+        text = json.dumps(unit, ensure_ascii=False).replace(f'"{old}-', f'"{code}-')
+        data["units"].append(json.loads(text))
+    path = folder / "budget.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_step(source: Path, out: Path, step: str) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, "-c", STEP, str(source), str(out), step], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def libreoffice(xlsx: Path, out: Path) -> tuple[float, int] | None:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return None
+    target = out / "lo"
+    start = time.perf_counter()
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{out / 'lo-profile'}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(target), str(xlsx)],
+        capture_output=True, check=True, timeout=1800,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    return seconds, pages(next(target.glob("*.pdf")))
+
+
+def measure(name: str, source: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        xlsx = run_step(source, out, "xlsx")
+        html = run_step(source, out, "html")
+        pdf = run_step(source, out, "pdf")
+        n = pages(out / "package.pdf")
+        lo = libreoffice(out / "package.xlsx", out)
+        line = (
+            f"{name:<18} pages {n:>4}  model {pdf['model']:6.2f}s  xlsx {xlsx['seconds']:6.2f}s "
+            f"({xlsx['peak_mib']:.0f} MiB)  html {html['seconds']:6.2f}s  pdf {pdf['seconds']:7.2f}s "
+            f"({pdf['peak_mib']:.0f} MiB, {pdf['seconds'] / n:.3f} s/page)"
+        )
+        if lo is not None:
+            line += f"  LibreOffice {lo[0]:7.2f}s ({lo[1]} pages)  ratio {pdf['seconds'] / lo[0]:.2f}"
+        print(line, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=50, help="units of the generated department (0: none)")
+    args = parser.parse_args()
+    measure("guangyuan-2025", EXAMPLES / "guangyuan-2025")
+    measure("demo-county", EXAMPLES / "demo-county")
+    if args.units:
+        with tempfile.TemporaryDirectory() as tmp:
+            measure(f"generated-{args.units}", generated_department(args.units, Path(tmp)))
+
+
+if __name__ == "__main__":
+    main()
