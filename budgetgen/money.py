@@ -7,7 +7,7 @@ one by one but allocated from their displayed whole by largest remainder (Hamilt
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -129,8 +129,3 @@ def tree_from_paths(root_key: Hashable, amounts: Iterable[tuple[Sequence[Hashabl
 def format_wan(value: Decimal, separators: bool = True) -> str:
     """A displayed 万元 value as text: two decimals, thousands separators by default."""
     return f"{value:,.2f}" if separators else f"{value:.2f}"
-
-
-def displayed(values: Mapping[Hashable, Decimal], key: Hashable) -> Decimal:
-    """The displayed value of a key, zero when the figure does not occur."""
-    return values.get(key, ZERO.quantize(CENT))

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from budgetgen.ledger.build import Ledger
 from budgetgen.ledger.facts import ZERO, ExpenditureKind, Fact
-from budgetgen.model.types import FundSource, ProjectCategory, UnitKind
+from budgetgen.model.types import ProjectCategory, UnitKind
 
 THREE_PUBLIC_ITEMS: dict[str, str] = {
     "30212": "overseas",
@@ -127,8 +127,3 @@ def compute_figures(ledger: Ledger, units: Iterable[str] | None = None) -> Figur
         last_year_total=_optional_sum(u.last_year.total for u in scoped),
         last_year_running_cost=_optional_sum(u.last_year.running_cost for u in scoped),
     )
-
-
-def fiscal_sources() -> tuple[FundSource, ...]:
-    """The three budget types in their display order."""
-    return (FundSource.GENERAL_PUBLIC_BUDGET, FundSource.GOVERNMENT_FUND, FundSource.STATE_CAPITAL)

@@ -7,7 +7,6 @@ its source.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -91,13 +90,3 @@ class Fact:
 def basic_kind(econ: str) -> ExpenditureKind:
     """人员经费 for 工资福利支出 (301) and 对个人和家庭的补助 (303), else 公用经费."""
     return ExpenditureKind.PERSONNEL if econ[:3] in PERSONNEL_CLASSES else ExpenditureKind.OPERATING
-
-
-def total(facts: Iterable[Fact]) -> Decimal:
-    """Sum of the facts' amounts in 元."""
-    return sum((fact.amount for fact in facts), ZERO)
-
-
-def where(facts: Iterable[Fact], predicate: Callable[[Fact], bool]) -> Iterator[Fact]:
-    """The facts that satisfy a predicate (a readable alias of ``filter``)."""
-    return (fact for fact in facts if predicate(fact))

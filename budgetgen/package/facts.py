@@ -8,7 +8,7 @@ displayed amounts, so the reader can check them against the printed figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -310,11 +310,6 @@ def build_text_facts(ledger: Ledger) -> TextFacts:
 def class_short_name(name: str) -> str:
     """A 类 name without its trailing 支出, as the 具体使用情况 sentences write it."""
     return name.removesuffix("支出")
-
-
-def iter_three_public() -> Iterator[str]:
-    """The “三公” items in the order the text discusses them."""
-    yield from ("reception", "vehicles", "overseas")
 
 
 __all__ = ["Amount", "Change", "Named", "SubSource", "TextFacts", "build_text_facts", "class_short_name"]

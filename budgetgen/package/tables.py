@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from budgetgen.ledger.build import Ledger
-from budgetgen.ledger.facts import ZERO, ExpenditureKind, Fact, Origin
+from budgetgen.ledger.facts import ExpenditureKind, Fact, Origin
 from budgetgen.model.types import FundSource, SubSource
 from budgetgen.package.model import (
     Column,
@@ -433,9 +433,4 @@ def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
     return tuple(tables)
 
 
-def total_value(values: Sequence[Value]) -> Decimal:
-    """Sum of the amount cells given (empty cells count as zero)."""
-    return sum((v for v in values if isinstance(v, Decimal)), ZERO)
-
-
-__all__ = ["SpecError", "build_tables", "chinese_number", "organisation_name", "split_function", "total_value"]
+__all__ = ["SpecError", "build_tables", "chinese_number", "organisation_name", "split_function"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from html.parser import HTMLParser
 
 import jinja2
 
 from budgetgen.ledger.build import Ledger
 from budgetgen.model.budget import Assets, Texts, ThreePublicTexts
+from budgetgen.money import format_wan
 from budgetgen.package.facts import TextFacts, build_text_facts, class_short_name
 from budgetgen.package.model import Paragraph, Section
 from budgetgen.package.tables import chinese_number, organisation_name
@@ -27,11 +27,6 @@ MISSING = re.compile(r"【待填写：([^】]*)】")
 def missing(label: str) -> str:
     """The visible marker for a sentence the unit has not written yet (``check`` reports it)."""
     return f"【待填写：{label}】"
-
-
-def format_wan(value: Decimal, separators: bool = True) -> str:
-    """An amount in 万元 for a sentence: two decimals, thousands separators as the profile says."""
-    return f"{value:,.2f}" if separators else f"{value:.2f}"
 
 
 def environment(profile: str) -> jinja2.Environment:

@@ -117,13 +117,15 @@ def _header(sheet: Worksheet, part: TablePart, top: int) -> None:
         cell = sheet.cell(top + h.row, h.column + 1, h.label)
         cell.font = _font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        if h.rowspan > 1 or h.colspan > 1:
-            sheet.merge_cells(
-                start_row=top + h.row,
-                start_column=h.column + 1,
-                end_row=top + h.row + h.rowspan - 1,
-                end_column=h.column + h.colspan,
-            )
+        _merge(sheet, top + h.row, h.column + 1, h.rowspan, h.colspan)
+
+
+def _merge(sheet: Worksheet, row: int, column: int, rowspan: int, colspan: int) -> None:
+    """Merge a block given by its top-left cell (1-based) and its spans; a 1x1 block is left alone."""
+    if rowspan > 1 or colspan > 1:
+        sheet.merge_cells(
+            start_row=row, start_column=column, end_row=row + rowspan - 1, end_column=column + colspan - 1
+        )
 
 
 def _body(sheet: Worksheet, part: TablePart, top: int, empty_note: str) -> None:
@@ -138,12 +140,7 @@ def _body(sheet: Worksheet, part: TablePart, top: int, empty_note: str) -> None:
     for r, row in enumerate(part.rows):
         _row(sheet, part, row, top + r)
     for merge in part.merges:
-        sheet.merge_cells(
-            start_row=top + merge.row,
-            start_column=merge.column + 1,
-            end_row=top + merge.row + merge.rowspan - 1,
-            end_column=merge.column + merge.colspan,
-        )
+        _merge(sheet, top + merge.row, merge.column + 1, merge.rowspan, merge.colspan)
 
 
 def _row(sheet: Worksheet, part: TablePart, row: Row, number: int) -> None:
