@@ -39,6 +39,12 @@ def cell_text(value: Value, kind: str) -> str:
     return str(value)
 
 
+def css_string(text: str) -> str:
+    """Text as a quoted CSS string (for bookmark labels): quotes, backslashes and controls escaped."""
+    escaped = "".join(ch if ch.isprintable() and ch not in "\\\"'" else f"\\{ord(ch):x} " for ch in text)
+    return f'"{escaped}"'
+
+
 def column_percents(part: TablePart) -> list[str]:
     """Column widths as percentages of the table width (fixed layout needs them)."""
     total = sum(c.width for c in part.columns) or 1.0
@@ -58,6 +64,7 @@ def merged(part: TablePart) -> tuple[set[tuple[int, int]], dict[tuple[int, int],
 def render_html(document: Document, profile: str, draft: Draft | None = None) -> str:
     """The package as one HTML document (CSS inlined, no external resources)."""
     env = environment(profile)
+    env.filters["css_string"] = css_string
     css = (templates_root() / profile / "package.css").read_text(encoding="utf-8")
     template = env.get_template("package.html.j2")
     tables_title = f"第四部分 {document.title} {document.subtitle}表"
