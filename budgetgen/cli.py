@@ -106,10 +106,67 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 @report_errors
 def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...], draft: bool) -> None:
     """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
-    from budgetgen.render.package import render_package
+    from budgetgen.render.package import RefusedError, render_package
 
-    for target in render_package(input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft):
+    try:
+        targets = render_package(input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft)
+    except RefusedError as refused:
+        for finding in refused.findings:
+            click.echo(str(finding), err=True)
+        click.echo(f"输入有 {len(refused.findings)} 个错误，未生成公开材料；用 --draft 可生成带水印的草稿。", err=True)
+        sys.exit(1)
+    for target in targets:
         click.echo(str(target))
+
+
+@cli.command()
+@click.argument("input_path", metavar="IN", type=click.Path(path_type=Path), required=False)
+@profile_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "junit", "github"]),
+    default="text",
+    show_default=True,
+    help="输出格式。",
+)
+@click.option("--strict", is_flag=True, help="警告也算失败（退出码 1）。")
+@click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则。")
+@click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则。")
+@click.option("--list-rules", is_flag=True, help="列出全部规则。")
+@report_errors
+def check(
+    input_path: Path | None,
+    profile: str,
+    output_format: str,
+    strict: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    list_rules: bool,
+) -> None:
+    """检查预算输入：勾稽关系、控制数、绩效目标、科目和文字说明。退出码 0 通过，1 有问题，2 输入无法读取。"""
+    from budgetgen.checks import has_errors, rule_catalog, run_checks
+    from budgetgen.checks.report import as_github, as_json, as_junit, as_text
+    from budgetgen.pipeline import load_context
+
+    if list_rules:
+        for info in rule_catalog():
+            click.echo(f"{info.code}  {info.severity.value:<7}  {info.title}  — {info.description}")
+        return
+    if input_path is None:
+        raise click.UsageError("缺少输入 IN")
+    ctx = load_context(input_path, profile)
+    findings = run_checks(ctx, select, ignore)
+    if output_format == "json":
+        click.echo(as_json(findings))
+    elif output_format == "junit":
+        click.echo(as_junit(findings, rule_catalog(), str(ctx.loaded.source)))
+    elif output_format == "github":
+        if findings:
+            click.echo(as_github(findings))
+    else:
+        click.echo(as_text(findings))
+    sys.exit(1 if has_errors(findings, strict) else 0)
 
 
 @cli.command()

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from budgetgen.checks.context import CheckContext
 from budgetgen.io.load import load_budget
 from budgetgen.ledger.build import Ledger, build_ledger
 from budgetgen.profiles import DEFAULT_PROFILE, load_profile
+
+
+def load_context(path: Path, profile: str = DEFAULT_PROFILE) -> CheckContext:
+    """Load an input with everything the checks and the renderers need."""
+    settings = load_profile(profile)
+    loaded = load_budget(path)
+    return CheckContext(loaded, build_ledger(loaded.budget, loaded.catalog, settings), profile)
 
 
 def load_ledger(path: Path, profile: str = DEFAULT_PROFILE) -> Ledger:

@@ -7,6 +7,7 @@ is a new folder, not an ``if`` in the code.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -66,6 +67,18 @@ class ThreePublicNames(_Settings):
     reception: str = "公务接待费"
 
 
+class Performance(_Settings):
+    """Performance-target settings: the 预算执行率 weight that the listed indicators leave out."""
+
+    execution_weight: Decimal = Decimal(10)
+
+
+class CheckSettings(_Settings):
+    """Settings of the checks: which 项 an economic code may be booked on (prefixes)."""
+
+    econ_functions: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class ProfileSettings(_Settings):
     """The settings file of a profile."""
 
@@ -74,6 +87,8 @@ class ProfileSettings(_Settings):
     derivation: Derivation = Field(default_factory=Derivation)
     running_cost: RunningCost = Field(default_factory=RunningCost)
     three_public_names: ThreePublicNames = Field(default_factory=ThreePublicNames)
+    performance: Performance = Field(default_factory=Performance)
+    checks: CheckSettings = Field(default_factory=CheckSettings)
 
 
 def available_profiles() -> list[str]:

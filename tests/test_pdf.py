@@ -196,7 +196,7 @@ def unsafe_package(tmp_path_factory: pytest.TempPathFactory) -> Package:
         # Single-quoted YAML scalars: the double quotes and braces inside need no escaping.
         text = text.replace("        name: 社会保险信息网络建设维护费\n", f"        name: '{name}'\n", 1)
         old_goal = r"(?m)^        annual_goal: 维持社会保险费征收业务系统正常运行.*$"
-        return re.sub(old_goal, f"        annual_goal: '{goal}'", text)
+        return re.sub(old_goal, lambda _: f"        annual_goal: '{goal}'", text)
 
     source = edited_input(folder, edit)
     assert source.read_text(encoding="utf-8").count(UNSAFE_SCRIPT) == 2
@@ -213,7 +213,11 @@ def missing_package(tmp_path_factory: pytest.TempPathFactory) -> Package:
 
     source = edited_input(folder, edit)
     assert "function_purposes" not in source.read_text(encoding="utf-8")
-    return render(source, folder / "out", "--pdf")
+    refused = run("render", source, "-o", folder / "refused", "--pdf")
+    assert refused.exit_code == 1
+    assert "BG-C141" in refused.stderr
+    assert not (folder / "refused").exists() or not any((folder / "refused").iterdir())
+    return render(source, folder / "out", "--pdf", "--draft")
 
 
 # --- reproducible (first, so that both renders see the same templates) -----------------------------
@@ -533,7 +537,7 @@ def test_text_pages_are_a4_portrait_and_table_pages_landscape(package: Package) 
         assert sorted(sizes[number - 1]) == sorted(A4), f"page {number}: {sizes[number - 1]}"
 
 
-# --- draft ---------------------------------------------------------------------------------
+# --- draft ----------------------------------------------------------------------------------------------
 
 
 def test_draft_marks_every_page(draft_package: Package) -> None:
@@ -605,6 +609,13 @@ def test_fetcher_serves_the_profile_stylesheet() -> None:
 
 
 # --- missing sentences ---------------------------------------------------------------------------------
+
+
+def test_draft_lists_its_findings_on_a_page_of_their_own(missing_package: Package) -> None:
+    first = squeeze(missing_package.pages[0])
+    assert "审核发现" in first
+    assert "BG-C141" in first
+    assert "【待填写：2080109社会保险经办机构的主要用途】" in first
 
 
 def test_missing_purposes_show_markers(missing_package: Package) -> None:

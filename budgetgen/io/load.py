@@ -32,6 +32,11 @@ class LoadedInput:
     catalog: Catalog
     source: Path
     raw: bytes
+    positions: Positions
+
+    def locate(self, path: tuple[str | int, ...], at_key: bool = False) -> Location:
+        """The input position of a field path (for findings about what the input states)."""
+        return self.positions.locate(str(self.source), path, at_key)
 
 
 def resolve(path: Path) -> Path:
@@ -107,4 +112,4 @@ def load_budget(path: Path) -> LoadedInput:
     if found:
         raise InputError(found)
     budget = budget.model_copy(update={"amount_unit": AmountUnit.YUAN})
-    return LoadedInput(budget, catalog, file, raw)
+    return LoadedInput(budget, catalog, file, raw, positions)

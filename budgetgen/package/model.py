@@ -140,6 +140,7 @@ class Document:
     organisation: str
     parts: tuple[Section, ...] = ()
     tables: tuple[Table, ...] = field(default_factory=tuple)
+    findings: tuple[str, ...] = ()
 
 
 def header_grid(paths: Sequence[tuple[str, ...]]) -> tuple[tuple[HeaderCell, ...], int]:

@@ -7,28 +7,46 @@ failure never leaves a half-written or a mismatched set of files behind.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
-from budgetgen.io.load import load_budget
-from budgetgen.ledger.build import build_ledger
+from budgetgen.checks import has_errors, run_checks
+from budgetgen.diagnostics import Diagnostic, Severity
 from budgetgen.package.document import build_document, output_stem
-from budgetgen.profiles import load_profile
+from budgetgen.pipeline import load_context
 from budgetgen.render.files import write_atomic
 from budgetgen.render.html import Draft, render_html
 from budgetgen.render.pdf import render_pdf
 from budgetgen.render.xlsx import render_xlsx
 
 
+class RefusedError(Exception):
+    """The input has check errors: a final package is not rendered (``--draft`` renders anyway)."""
+
+    def __init__(self, findings: list[Diagnostic]) -> None:
+        self.findings = findings
+        super().__init__(f"{len(findings)} findings")
+
+
 def render_package(
     input_path: Path, output_dir: Path, profile: str, formats: set[str], draft: bool = False
 ) -> list[Path]:
-    """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths written."""
-    settings = load_profile(profile)
-    loaded = load_budget(input_path)
-    ledger = build_ledger(loaded.budget, loaded.catalog, settings)
+    """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths written.
+
+    Without ``draft`` an input with check errors is refused; a draft is always rendered, with a
+    watermark, the input's hash and its findings on a page of their own.
+    """
+    ctx = load_context(input_path, profile)
+    loaded, ledger = ctx.loaded, ctx.ledger
+    findings = run_checks(ctx)
+    if not draft and has_errors(findings):
+        raise RefusedError([f for f in findings if f.severity is Severity.ERROR])
     document = build_document(ledger, profile)
+    marks = None
+    if draft:
+        document = replace(document, findings=tuple(str(f) for f in findings))
+        marks = Draft(hashlib.sha256(loaded.raw).hexdigest()[:12], loaded.budget.prepared_on)
     stem = output_stem(ledger)
-    marks = Draft(hashlib.sha256(loaded.raw).hexdigest()[:12], loaded.budget.prepared_on) if draft else None
     outputs: dict[Path, bytes] = {}
     if "xlsx" in formats:
         outputs[output_dir / f"{stem}.xlsx"] = render_xlsx(document.tables, f"{document.title} {document.subtitle}")

@@ -1,0 +1,68 @@
+"""Text rules: every comparison has its reason, no 【待填写】 marker is left, last year's figures exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from budgetgen.checks.context import CheckContext
+from budgetgen.checks.registry import Finding, rule
+from budgetgen.diagnostics import Severity
+from budgetgen.package.facts import build_text_facts
+from budgetgen.package.model import Section
+from budgetgen.package.text import merged_texts
+
+THREE_PUBLIC_ITEMS = ("reception", "vehicles", "overseas")
+
+
+def _texts_path(ctx: CheckContext) -> tuple[str | int, ...]:
+    return ("units", 0, "texts") if ctx.loaded.positions.values.get(("units", 0, "texts")) else ("units", 0)
+
+
+@rule(
+    "BG-C140", Severity.ERROR, "“三公”经费变化未说明原因", "a “三公” item changed on last year without a stated reason"
+)
+def three_public_change_has_reason(ctx: CheckContext) -> Iterator[Finding]:
+    """A “三公” item that rises or falls needs its reason in the text."""
+    facts = build_text_facts(ctx.ledger)
+    reasons = merged_texts(ctx.ledger).three_public
+    names = ctx.ledger.settings.three_public_names
+    for key in THREE_PUBLIC_ITEMS:
+        change = facts.three_public_changes[key]
+        if change.known and change.direction != "持平" and not getattr(reasons, f"{key}_reason"):
+            yield Finding(
+                f"{getattr(names, key)}比上年{change.direction}，请在 texts.three_public.{key}_reason 说明原因",
+                _texts_path(ctx),
+            )
+
+
+def _markers(sections: tuple[Section, ...]) -> Iterator[str]:
+    for section in sections:
+        for paragraph in section.paragraphs:
+            yield from paragraph.missing
+        yield from _markers(section.children)
+
+
+@rule("BG-C141", Severity.ERROR, "说明中有待填写内容", "the generated text still has a 【待填写】 marker")
+def no_missing_text(ctx: CheckContext) -> Iterator[Finding]:
+    """Every sentence the unit must write is written (the text shows 【待填写：…】 where it is not)."""
+    covered = {f"{getattr(ctx.ledger.settings.three_public_names, k)}变化原因" for k in THREE_PUBLIC_ITEMS}
+    for label in dict.fromkeys(_markers(ctx.sections)):
+        if label not in covered:
+            yield Finding(f"说明中仍有【待填写：{label}】", _texts_path(ctx))
+
+
+@rule("BG-C150", Severity.WARNING, "缺少上年数", "last year's figures needed for the comparisons are missing")
+def last_year_present(ctx: CheckContext) -> Iterator[Finding]:
+    """The text compares with last year: 收支总数, “三公” and (for 行政/参公 units) 机关运行经费."""
+    kinds = set(ctx.ledger.settings.running_cost.unit_kinds)
+    for u, unit in enumerate(ctx.ledger.budget.units):
+        last = unit.last_year
+        missing = []
+        if last.total is None:
+            missing.append("收支预算总数（total）")
+        if last.three_public is None:
+            missing.append("“三公”经费（three_public）")
+        if unit.kind in kinds and last.running_cost is None:
+            missing.append(f"{ctx.ledger.settings.running_cost.name}（running_cost）")
+        if missing:
+            yield Finding(f"单位 {unit.code} 缺少上年数：{'、'.join(missing)}", ("units", u, "last_year"))
