@@ -120,7 +120,7 @@ def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str,
 
 
 @cli.command()
-@click.argument("input_path", metavar="IN", type=click.Path(path_type=Path), required=False)
+@click.argument("inputs", metavar="IN...", nargs=-1, type=click.Path(path_type=Path))
 @profile_option
 @click.option(
     "--format",
@@ -136,7 +136,7 @@ def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str,
 @click.option("--list-rules", is_flag=True, help="列出全部规则。")
 @report_errors
 def check(
-    input_path: Path | None,
+    inputs: tuple[Path, ...],
     profile: str,
     output_format: str,
     strict: bool,
@@ -144,7 +144,10 @@ def check(
     ignore: tuple[str, ...],
     list_rules: bool,
 ) -> None:
-    """检查预算输入：勾稽关系、控制数、绩效目标、科目和文字说明。退出码 0 通过，1 有问题，2 输入无法读取。"""
+    """检查预算输入：勾稽关系、控制数、绩效目标、科目和文字说明。
+
+    退出码 0 通过，1 有问题，2 有输入无法读取。可同时检查多个输入。
+    """
     from budgetgen.checks import has_errors, rule_catalog, run_checks
     from budgetgen.checks.report import as_github, as_json, as_junit, as_text
     from budgetgen.pipeline import load_context
@@ -153,20 +156,49 @@ def check(
         for info in rule_catalog():
             click.echo(f"{info.code}  {info.severity.value:<7}  {info.title}  — {info.description}")
         return
-    if input_path is None:
+    if not inputs:
         raise click.UsageError("缺少输入 IN")
-    ctx = load_context(input_path, profile)
-    findings = run_checks(ctx, select, ignore)
+    findings = []
+    unreadable: list[Diagnostic] = []
+    for path in inputs:
+        try:
+            findings += run_checks(load_context(path, profile), select, ignore)
+        except InputError as error:
+            unreadable += error.diagnostics
     if output_format == "json":
-        click.echo(as_json(findings))
+        click.echo(as_json([*unreadable, *findings]))
     elif output_format == "junit":
-        click.echo(as_junit(findings, rule_catalog(), str(ctx.loaded.source)))
+        click.echo(as_junit([*unreadable, *findings], rule_catalog(), " ".join(str(p) for p in inputs)))
     elif output_format == "github":
-        if findings:
-            click.echo(as_github(findings))
+        if unreadable or findings:
+            click.echo(as_github([*unreadable, *findings]))
     else:
-        click.echo(as_text(findings))
+        click.echo(as_text([*unreadable, *findings]))
+    if unreadable:
+        sys.exit(EXIT_INPUT)
     sys.exit(1 if has_errors(findings, strict) else 0)
+
+
+@cli.command(name="diff")
+@click.argument("first", metavar="A", type=click.Path(path_type=Path))
+@click.argument("second", metavar="B", type=click.Path(path_type=Path))
+@profile_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式。",
+)
+@report_errors
+def diff_command(first: Path, second: Path, profile: str, output_format: str) -> None:
+    """比较两份预算（两稿或两年）：输入、关键数字、表格和说明文字逐项列出差异。"""
+    from budgetgen.diff import diff, diff_json, diff_text
+    from budgetgen.pipeline import load_context
+
+    changes = diff(load_context(first, profile), load_context(second, profile))
+    click.echo(diff_json(changes) if output_format == "json" else diff_text(changes))
 
 
 @cli.command()

@@ -66,3 +66,13 @@ def as_github(findings: Sequence[Diagnostic]) -> str:
             place += f",col={d.location.column}"
         lines.append(f"::{level} {place},title={d.code}::{clean(d.message)}")
     return "\n".join(lines)
+
+
+def rules_markdown(rules: Sequence[RuleInfo]) -> str:
+    """The rule catalog as the Markdown table the README carries (a test keeps them equal)."""
+    from budgetgen.diagnostics import RULES as INPUT_RULES
+
+    lines = ["| code | severity | 规则 | what it checks |", "| --- | --- | --- | --- |"]
+    lines += [f"| {r.code} | {r.severity.value} | {r.title} | {r.description} |" for r in rules]
+    lines += [f"| {r.code} | input (exit 2) | {r.title} | {r.description} |" for r in INPUT_RULES.values()]
+    return "\n".join(lines)
