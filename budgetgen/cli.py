@@ -202,6 +202,50 @@ def diff_command(first: Path, second: Path, profile: str, output_format: str) ->
 
 
 @cli.command()
+@click.argument("output", metavar="OUT.xlsx", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--from", "source", metavar="IN", type=click.Path(path_type=Path), help="用已有预算（YAML 或 xlsx）填好模板。"
+)
+@click.option("--year", type=int, default=None, help="空模板使用哪一年的科目表（默认最新）。")
+@report_errors
+def template(output: Path, source: Path | None, year: int | None) -> None:
+    """生成 Excel 输入模板（下拉列表、填表说明、受保护的表头）。"""
+    from budgetgen.catalogs import available_years, load_catalog
+    from budgetgen.io.load import load_budget
+    from budgetgen.io.template import render_template
+    from budgetgen.render.files import write_atomic
+
+    if source is not None:
+        loaded = load_budget(source)
+        data = render_template(loaded.catalog, loaded.budget)
+    else:
+        data = render_template(load_catalog(year or available_years()[-1]))
+    write_atomic(output, data)
+    click.echo(str(output))
+
+
+@cli.command(name="import")
+@click.argument("source", metavar="IN.xlsx", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出的 YAML 文件（默认输出到屏幕）。"
+)
+@report_errors
+def import_command(source: Path, output: Path | None) -> None:
+    """把填好的 Excel 输入表转换为 YAML（无损）。"""
+    from budgetgen.io.load import load_budget
+    from budgetgen.io.yaml_writer import budget_yaml
+    from budgetgen.render.files import write_atomic
+
+    loaded = load_budget(source)
+    text = budget_yaml(loaded.budget, source.name)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text.encode("utf-8"))
+        click.echo(str(output))
+
+
+@cli.command()
 def schema() -> None:
     """输出输入格式的 JSON Schema（供编辑器校验和补全）。"""
     from budgetgen.schema import input_schema_json

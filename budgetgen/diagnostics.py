@@ -93,6 +93,18 @@ RULES: dict[str, Rule] = {
         Rule("BG-E026", Severity.ERROR, "引用的项目不存在", "reference to a project the unit does not have"),
         Rule("BG-E027", Severity.ERROR, "明细科目缺少名称", "local detail economic code without a name"),
         Rule("BG-E030", Severity.ERROR, "配置文件错误", "profile settings invalid"),
+        Rule(
+            "BG-E040",
+            Severity.ERROR,
+            "引用的行不存在",
+            "a workbook row refers to a unit, staff group or project not listed",
+        ),
+        Rule(
+            "BG-E041", Severity.ERROR, "工作簿无法读取", "not a readable xlsx workbook (damaged, truncated, unsafe XML)"
+        ),
+        Rule("BG-E042", Severity.ERROR, "缺少工作表或列", "a required sheet or column is missing"),
+        Rule("BG-E043", Severity.ERROR, "合并单元格", "merged cells where one value per cell belongs"),
+        Rule("BG-E044", Severity.ERROR, "公式没有计算结果", "a formula cell without a cached value"),
         Rule("BG-E099", Severity.ERROR, "内部错误", "unexpected internal error (a bug: please report it)"),
     ]
 }

@@ -15,7 +15,7 @@ THREE_PUBLIC_ITEMS = ("reception", "vehicles", "overseas")
 
 
 def _texts_path(ctx: CheckContext) -> tuple[str | int, ...]:
-    return ("units", 0, "texts") if ctx.loaded.positions.values.get(("units", 0, "texts")) else ("units", 0)
+    return ("units", 0, "texts")
 
 
 @rule(

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from budgetgen.catalogs import Catalog, available_years, load_catalog
 from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.io.validation_errors import diagnostics_from
-from budgetgen.io.yaml_source import MAX_BYTES, Positions, read_yaml
+from budgetgen.io.yaml_source import MAX_BYTES, read_yaml
 from budgetgen.model.budget import BudgetInput
 from budgetgen.model.references import problems
 from budgetgen.model.types import AmountUnit
 
-INPUT_NAMES = ("budget.yaml", "budget.yml")
+INPUT_NAMES = ("budget.yaml", "budget.yml", "budget.xlsx")
+SUFFIXES = (".yaml", ".yml", ".xlsx")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -32,7 +33,7 @@ class LoadedInput:
     catalog: Catalog
     source: Path
     raw: bytes
-    positions: Positions
+    positions: Locator
 
     def locate(self, path: tuple[str | int, ...], at_key: bool = False) -> Location:
         """The input position of a field path (for findings about what the input states)."""
@@ -48,9 +49,9 @@ def resolve(path: Path) -> Path:
         raise InputError([Diagnostic("BG-E001", f"文件夹中没有 {INPUT_NAMES[0]}", Location(str(path)))])
     if not path.exists():
         raise InputError([Diagnostic("BG-E001", "文件不存在", Location(str(path)))])
-    if path.suffix.lower() not in (".yaml", ".yml"):
+    if path.suffix.lower() not in SUFFIXES:
         raise InputError(
-            [Diagnostic("BG-E001", f"不支持的输入文件类型“{path.suffix}”，请使用 .yaml", Location(str(path)))]
+            [Diagnostic("BG-E001", f"不支持的输入文件类型“{path.suffix}”，请使用 .yaml 或 .xlsx", Location(str(path)))]
         )
     return path
 
@@ -68,7 +69,15 @@ def read_bytes(path: Path) -> bytes:
         raise InputError([Diagnostic("BG-E001", f"无法读取文件：{exc.strerror}", Location(str(path)))]) from None
 
 
-def validate(model: type[M], data: Any, file: str, positions: Positions, context: dict[str, Any]) -> M:
+class Locator(Protocol):
+    """Maps a field path to a position: ``file:line:col`` for YAML, ``Sheet!Cell`` for workbooks."""
+
+    def locate(self, file: str, path: tuple[str | int, ...], at_key: bool = False) -> Location:
+        """The position of the deepest part of ``path`` the input has."""
+        ...
+
+
+def validate(model: type[M], data: Any, file: str, positions: Locator, context: dict[str, Any]) -> M:
     """Validate plain data against a model, turning errors into located diagnostics."""
     if not isinstance(data, dict):
         found = "空文件" if data is None else "不是“键: 值”的映射"
@@ -85,12 +94,21 @@ def _context(data: Any) -> dict[str, Any]:
     return {"amount_unit": unit if unit in {u.value for u in AmountUnit} else AmountUnit.YUAN.value}
 
 
+def read_input(file: Path, raw: bytes) -> tuple[Any, Locator]:
+    """Plain data and positions from a YAML file or an input workbook."""
+    if file.suffix.lower() == ".xlsx":
+        from budgetgen.io.xlsx_input import read_workbook
+
+        return read_workbook(raw, str(file))
+    return read_yaml(raw, str(file))
+
+
 def load_budget(path: Path) -> LoadedInput:
-    """Read, parse and validate a budget input; amounts come back in 元."""
+    """Read, parse and validate a budget input (YAML or workbook); amounts come back in 元."""
     file = resolve(path)
     raw = read_bytes(file)
     name = str(file)
-    data, positions = read_yaml(raw, name)
+    data, positions = read_input(file, raw)
     budget = validate(BudgetInput, data, name, positions, _context(data))
     try:
         catalog = load_catalog(budget.budget_year)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from typing import Any, get_args, get_origin
+from typing import Any, Protocol, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from budgetgen.diagnostics import Diagnostic, Path
-from budgetgen.io.yaml_source import Positions
+from budgetgen.diagnostics import Diagnostic, Location, Path
 
 # pydantic error type -> (code, message template); templates may use {input}, {field}, {expected} and ctx keys.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -98,8 +97,12 @@ def _input_text(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+class _Locator(Protocol):
+    def locate(self, file: str, path: Path, at_key: bool = False) -> Location: ...
+
+
 def diagnostics_from(
-    error: ValidationError, root: type[BaseModel], file: str, positions: Positions
+    error: ValidationError, root: type[BaseModel], file: str, positions: _Locator
 ) -> Iterator[Diagnostic]:
     """One located diagnostic per pydantic error, in input order."""
     for item in error.errors(include_url=False):

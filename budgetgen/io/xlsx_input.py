@@ -1,0 +1,322 @@
+"""Read a filled input workbook into the same plain data as the YAML, with ``Sheet!Cell`` positions.
+
+Workbooks come from many units and are untrusted: the file size, the archive's expanded size and
+ratio (zip bombs) and the number of rows are bounded before and while reading; openpyxl parses
+through defusedxml (no entity expansion); macros are never run; formulas are read by their cached
+value only. Every problem names its sheet and cell.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from budgetgen.diagnostics import Diagnostic, InputError, Location, Path
+from budgetgen.io import workbook_layout as layout
+
+MAX_FILE = 20 * 1024 * 1024
+MAX_EXPANDED = 200 * 1024 * 1024
+MAX_RATIO = 150
+MAX_MEMBERS = 2000
+MAX_ROWS = 50_000
+_SPLIT = re.compile(r"[、,，;；\s]+")
+
+
+@dataclass
+class CellPositions:
+    """Field path → ``Sheet!Cell``; the same interface as the YAML positions."""
+
+    cells: dict[Path, tuple[str, str]] = field(default_factory=dict)
+
+    def locate(self, file: str, path: Path, at_key: bool = False) -> Location:
+        """The cell of the deepest part of ``path`` that the workbook has."""
+        probe = path
+        while probe not in self.cells and probe:
+            probe = probe[:-1]
+        sheet, cell = self.cells.get(probe, (layout.GENERAL.name, "A1"))
+        return Location(sheet, cell=cell, path=path)
+
+
+def _fail(sheet: str, cell: str | None, code: str, message: str) -> InputError:
+    return InputError([Diagnostic(code, message, Location(sheet, cell=cell))])
+
+
+def check_archive(data: bytes, name: str) -> None:
+    """Refuse what is not a plain, reasonably sized xlsx archive before any XML is parsed."""
+    if len(data) > MAX_FILE:
+        raise InputError([Diagnostic("BG-E004", f"文件过大（{len(data)} 字节，上限 {MAX_FILE}）", Location(name))])
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InputError(
+            [Diagnostic("BG-E041", "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏或被截断", Location(name))]
+        ) from None
+    if len(members) > MAX_MEMBERS:
+        raise InputError([Diagnostic("BG-E004", f"工作簿内部文件过多（{len(members)} 个）", Location(name))])
+    expanded = sum(m.file_size for m in members)
+    if expanded > MAX_EXPANDED:
+        raise InputError([Diagnostic("BG-E004", f"工作簿解压后过大（{expanded} 字节），疑似压缩炸弹", Location(name))])
+    for member in members:
+        if member.compress_size and member.file_size / member.compress_size > MAX_RATIO and member.file_size > 1 << 20:
+            raise InputError(
+                [Diagnostic("BG-E004", f"工作簿内部文件“{member.filename}”压缩比异常，疑似压缩炸弹", Location(name))]
+            )
+    if "[Content_Types].xml" not in {m.filename for m in members}:
+        raise InputError([Diagnostic("BG-E041", "文件不是有效的 Excel 工作簿（缺少内容类型表）", Location(name))])
+
+
+def _open(data: bytes, name: str, data_only: bool) -> Any:
+    import warnings
+
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return load_workbook(io.BytesIO(data), data_only=data_only, keep_vba=False, keep_links=False)
+    except Exception as error:  # openpyxl raises many kinds for damaged or hostile files
+        kind = type(error).__name__
+        if "Entit" in kind or "DTD" in kind or "Forbidden" in kind:
+            message = "工作簿含有不安全的 XML 内容（实体或 DTD），已拒绝读取"
+        else:
+            message = f"无法读取工作簿（{kind}），文件可能已损坏；请在 Excel 或 WPS 中打开后另存为 .xlsx"
+        raise InputError([Diagnostic("BG-E041", message, Location(name))]) from None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _code(value: Any) -> str | None:
+    """A code cell: ``2080109 社会保险经办机构`` or ``2080109`` → ``2080109``."""
+    text = _text(value)
+    return text.split()[0] if text else None
+
+
+def _convert(col: layout.Col, value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if col.kind in (layout.FUNCTION, layout.ECON):
+        return _code(value)
+    if col.kind in (layout.LIST, layout.STAFF_KINDS):
+        text = _text(value) or ""
+        parts = [part for part in _SPLIT.split(text) if part]
+        return [part.split()[0] if col.field == "base" else part for part in parts]
+    if col.kind in (layout.MONEY, layout.RATE, layout.INT):
+        return value.strip() if isinstance(value, str) else value
+    return _text(value)
+
+
+@dataclass
+class _Row:
+    sheet: str
+    number: int
+    values: dict[str, Any]
+    cells: dict[str, str]
+
+
+class _Reader:
+    def __init__(self, data: bytes, name: str) -> None:
+        self.data = data
+        self.name = name
+        self.book = _open(data, name, data_only=False)
+        self._cached: Any = None
+
+    def cached(self, sheet: str, cell: str) -> Any:
+        if self._cached is None:
+            self._cached = _open(self.data, self.name, data_only=True)
+        return self._cached[sheet][cell].value
+
+    def rows(self, spec: layout.Sheet, required: bool) -> Iterator[_Row]:
+        if spec.name not in self.book.sheetnames:
+            if required:
+                raise _fail(
+                    spec.name, None, "BG-E042", f"缺少工作表“{spec.name}”（请从 budgetgen template 生成的模板开始填写）"
+                )
+            return
+        sheet = self.book[spec.name]
+        if sheet.max_row > MAX_ROWS + 1:
+            raise _fail(
+                spec.name, None, "BG-E004", f"工作表“{spec.name}”行数过多（{sheet.max_row} 行，上限 {MAX_ROWS}）"
+            )
+        headers = {}
+        for cell in sheet[1]:
+            text = _text(cell.value)
+            if text:
+                headers[text.rstrip("*").strip()] = cell.column_letter
+        columns = {}
+        for col in spec.columns:
+            if col.header in headers:
+                columns[col.field] = (col, headers[col.header])
+            elif col.required:
+                raise _fail(spec.name, "1", "BG-E042", f"工作表“{spec.name}”缺少列“{col.header}”")
+        for merged in sheet.merged_cells.ranges:
+            if merged.max_row >= 2:
+                raise _fail(spec.name, merged.coord.split(":")[0], "BG-E043",
+                            f"数据区域不能有合并单元格（{merged.coord}），请取消合并后每格填写")  # fmt: skip
+        for number in range(2, sheet.max_row + 1):
+            values: dict[str, Any] = {}
+            cells: dict[str, str] = {}
+            for field_name, (col, letter) in columns.items():
+                reference = f"{letter}{number}"
+                cell = sheet[reference]
+                raw = cell.value
+                if cell.data_type == "f":
+                    raw = self.cached(spec.name, reference)
+                    if raw is None:
+                        raise _fail(spec.name, reference, "BG-E044",
+                                    "公式没有缓存的计算结果：请在 Excel 或 WPS 中打开并保存后再导入")  # fmt: skip
+                cells[field_name] = reference
+                value = _convert(col, raw)
+                if value is not None:
+                    values[field_name] = value
+            if values:
+                yield _Row(spec.name, number, values, cells)
+
+
+def _nest(target: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+def _put(obj: dict[str, Any], row: _Row, path: Path, positions: CellPositions, skip: tuple[str, ...] = ()) -> None:
+    """Copy a row's values into ``obj`` (dotted fields nest) and record each field's cell."""
+    positions.cells.setdefault(path, (row.sheet, f"A{row.number}"))
+    for name, value in row.values.items():
+        if name in skip:
+            continue
+        _nest(obj, name, value)
+        positions.cells[(*path, *name.split("."))] = (row.sheet, row.cells[name])
+    for name, reference in row.cells.items():
+        if name not in skip:
+            positions.cells.setdefault((*path, *name.split(".")), (row.sheet, reference))
+
+
+def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions]:
+    """The workbook as the input model's plain data, and where each field came from."""
+    check_archive(data, name)
+    reader = _Reader(data, name)
+    positions = CellPositions()
+    result: dict[str, Any] = {}
+    general = reader.book[layout.GENERAL.name] if layout.GENERAL.name in reader.book.sheetnames else None
+    if general is None:
+        raise _fail(layout.GENERAL.name, None, "BG-E042", f"缺少工作表“{layout.GENERAL.name}”")
+    labels = {label: (field_name, kind) for label, field_name, kind in layout.GENERAL_ROWS}
+    for number in range(2, min(general.max_row, 100) + 1):
+        label = _text(general[f"A{number}"].value)
+        if label not in labels:
+            continue
+        field_name, kind = labels[label]
+        value = _convert(layout.Col(label, field_name, kind), general[f"B{number}"].value)
+        positions.cells[tuple(field_name.split("."))] = (general.title, f"B{number}")
+        if value is not None:
+            _nest(result, field_name, value)
+    units: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    sheets = {spec.name: spec for spec in layout.SHEETS}
+    for row in reader.rows(sheets["单位"], required=True):
+        unit: dict[str, Any] = {}
+        _put(unit, row, ("units", len(units)), positions)
+        index.setdefault(str(unit.get("code")), len(units))
+        units.append(unit)
+    result["units"] = units
+
+    def owner(row: _Row) -> tuple[int, dict[str, Any]]:
+        code = row.values.get("unit")
+        if code is None or str(code) not in index:
+            raise _fail(row.sheet, row.cells.get("unit"), "BG-E040", f"单位代码“{code}”不在“单位”表中")
+        return index[str(code)], units[index[str(code)]]
+
+    groups: dict[tuple[int, str], int] = {}
+    for row in reader.rows(sheets["人员"], required=False):
+        u, unit = owner(row)
+        staff = unit.setdefault("staff", [])
+        group: dict[str, Any] = {}
+        _put(group, row, ("units", u, "staff", len(staff)), positions, ("unit",))
+        groups.setdefault((u, str(group.get("name"))), len(staff))
+        staff.append(group)
+    for row in reader.rows(sheets["工资项目"], required=False):
+        u, unit = owner(row)
+        key = (u, str(row.values.get("group")))
+        if key not in groups:
+            raise _fail(row.sheet, row.cells.get("group"), "BG-E040", f"人员类别“{key[1]}”不在“人员”表中")
+        g = groups[key]
+        pay = unit["staff"][g].setdefault("pay", [])
+        item: dict[str, Any] = {}
+        _put(item, row, ("units", u, "staff", g, "pay", len(pay)), positions, ("unit", "group"))
+        pay.append(item)
+    department_rules: list[dict[str, Any]] = []
+    for row in reader.rows(sheets["缴费规则"], required=False):
+        rule: dict[str, Any] = {}
+        if row.values.get("unit") is None:
+            _put(rule, row, ("contribution_rules", len(department_rules)), positions, ("unit",))
+            department_rules.append(rule)
+        else:
+            u, unit = owner(row)
+            rules = unit.setdefault("contribution_rules", [])
+            _put(rule, row, ("units", u, "contribution_rules", len(rules)), positions, ("unit",))
+            rules.append(rule)
+    if department_rules:
+        result["contribution_rules"] = department_rules
+    _simple(reader, sheets["公用经费"], "operating_items", owner, positions)
+    projects: dict[tuple[int, str], int] = {}
+    for row in reader.rows(sheets["项目"], required=False):
+        u, unit = owner(row)
+        items = unit.setdefault("projects", [])
+        project: dict[str, Any] = {}
+        _put(project, row, ("units", u, "projects", len(items)), positions, ("unit",))
+        projects.setdefault((u, str(project.get("code"))), len(items))
+        items.append(project)
+    for sheet_name, part in (("项目明细", "lines"), ("绩效指标", "indicators")):
+        for row in reader.rows(sheets[sheet_name], required=False):
+            u, unit = owner(row)
+            ref = (u, str(row.values.get("project")))
+            if ref not in projects:
+                raise _fail(row.sheet, row.cells.get("project"), "BG-E040", f"项目代码“{ref[1]}”不在“项目”表中")
+            p = projects[ref]
+            entries = unit["projects"][p].setdefault(part, [])
+            entry: dict[str, Any] = {}
+            _put(entry, row, ("units", u, "projects", p, part, len(entries)), positions, ("unit", "project"))
+            entries.append(entry)
+    _simple(reader, sheets["收入"], "income", owner, positions)
+    _simple(reader, sheets["政府采购"], "procurement", owner, positions)
+    for row in reader.rows(sheets["文字说明"], required=False):
+        u, unit = owner(row)
+        label = str(row.values.get("field"))
+        if label not in layout.TEXT_FIELDS:
+            raise _fail(row.sheet, row.cells.get("field"), "BG-E014",
+                        f"“{label}”不是可选的内容，可选：{'、'.join(layout.TEXT_FIELDS)}")  # fmt: skip
+        target = layout.TEXT_FIELDS[label]
+        texts = unit.setdefault("texts", {})
+        text = row.values.get("text", "")
+        if target == "function_purposes":
+            code = row.values.get("code")
+            if code is None:
+                raise _fail(row.sheet, row.cells.get("code"), "BG-E010", "“功能科目用途”需要填写功能科目")
+            texts.setdefault("function_purposes", {})[str(code)] = text
+            positions.cells[("units", u, "texts", "function_purposes", str(code))] = (row.sheet, row.cells["text"])
+        else:
+            _nest(texts, target, text)
+            positions.cells[("units", u, "texts", *target.split("."))] = (row.sheet, row.cells["text"])
+    return result, positions
+
+
+def _simple(reader: _Reader, spec: layout.Sheet, key: str, owner: Any, positions: CellPositions) -> None:
+    for row in reader.rows(spec, required=False):
+        u, unit = owner(row)
+        items = unit.setdefault(key, [])
+        item: dict[str, Any] = {}
+        _put(item, row, ("units", u, key, len(items)), positions, ("unit",))
+        items.append(item)
