@@ -103,8 +103,14 @@ def running_cost_units(ledger: Ledger) -> set[str]:
 
 
 def _optional_sum(values: Iterable[Decimal | None]) -> Decimal | None:
-    present = [v for v in values if v is not None]
-    return sum(present, ZERO) if present else None
+    """The sum of last year's figures, or None unless every unit stated its figure.
+
+    A partial sum would compare this year's whole with part of last year's; unknown is honest.
+    """
+    listed = list(values)
+    if not listed or any(v is None for v in listed):
+        return None
+    return sum((v for v in listed if v is not None), ZERO)
 
 
 def compute_figures(ledger: Ledger, units: Iterable[str] | None = None) -> Figures:
@@ -125,5 +131,5 @@ def compute_figures(ledger: Ledger, units: Iterable[str] | None = None) -> Figur
         shown=shown,
         performance_counts=counts,
         last_year_total=_optional_sum(u.last_year.total for u in scoped),
-        last_year_running_cost=_optional_sum(u.last_year.running_cost for u in scoped),
+        last_year_running_cost=_optional_sum(u.last_year.running_cost for u in scoped if u.code in running),
     )

@@ -182,8 +182,7 @@ def build_text_facts(ledger: Ledger) -> TextFacts:
 
     def last(field_name: str) -> Decimal | None:
         values = [getattr(u.last_year, field_name) for u in units]
-        present = [v for v in values if v is not None]
-        return sum(present, Decimal(0)) if present else None
+        return None if None in values else sum((v for v in values if v is not None), Decimal(0))
 
     total = _amount(figures, "total")
     income_keys = [*(s.value for s in FundSource), "carried_over"]
@@ -226,9 +225,10 @@ def build_text_facts(ledger: Ledger) -> TextFacts:
         for key in ("total", "overseas", "vehicles", "vehicles_purchase", "vehicles_running", "reception")
     }
     previous_three: dict[str, Decimal | None] = {}
-    stated = [u.last_year.three_public for u in units if u.last_year.three_public is not None]
+    stated = [u.last_year.three_public for u in units]
     for key in ("overseas", "vehicles_purchase", "vehicles_running", "reception"):
-        previous_three[key] = sum((getattr(t, key) for t in stated), Decimal(0)) if stated else None
+        known = None not in stated
+        previous_three[key] = sum((getattr(t, key) for t in stated if t is not None), Decimal(0)) if known else None
     purchase, vehicle_running = previous_three["vehicles_purchase"], previous_three["vehicles_running"]
     previous_three["vehicles"] = None if purchase is None or vehicle_running is None else purchase + vehicle_running
     values = [v for k, v in previous_three.items() if k in ("overseas", "vehicles", "reception")]
