@@ -59,6 +59,20 @@ def report_errors(command: F) -> F:
 
 
 input_argument = click.argument("input_path", metavar="IN", type=click.Path(path_type=Path))
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """The ``--format`` option shared by every command that prints for people or for machines."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help="输出格式。",
+    )
+
+
 profile_option = click.option(
     "--profile", default=DEFAULT_PROFILE, show_default=True, help="样式（templates/ 下的文件夹名）。"
 )
@@ -73,14 +87,7 @@ def cli() -> None:
 @cli.command()
 @input_argument
 @profile_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="输出格式。",
-)
+@format_option("text", "json")
 @report_errors
 def summary(input_path: Path, profile: str, output_format: str) -> None:
     """显示预算的关键数字（万元）。IN 为 YAML 文件或含 budget.yaml 的文件夹。"""
@@ -122,14 +129,7 @@ def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str,
 @cli.command()
 @click.argument("inputs", metavar="IN...", nargs=-1, type=click.Path(path_type=Path))
 @profile_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "junit", "github"]),
-    default="text",
-    show_default=True,
-    help="输出格式。",
-)
+@format_option("text", "json", "junit", "github")
 @click.option("--strict", is_flag=True, help="警告也算失败（退出码 1）。")
 @click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则。")
 @click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则。")
@@ -183,14 +183,7 @@ def check(
 @click.argument("first", metavar="A", type=click.Path(path_type=Path))
 @click.argument("second", metavar="B", type=click.Path(path_type=Path))
 @profile_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="输出格式。",
-)
+@format_option("text", "json")
 @report_errors
 def diff_command(first: Path, second: Path, profile: str, output_format: str) -> None:
     """比较两份预算（两稿或两年）：输入、关键数字、表格和说明文字逐项列出差异。"""

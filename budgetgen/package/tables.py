@@ -150,8 +150,8 @@ def _grid_part(
     labels: Sequence[_Column],
     amounts: Sequence[_Column],
     offset: int,
-) -> tuple[TablePart, list[tuple[int, int]]]:
-    """One part: label columns then amount columns; returns the part and which amount index each uses."""
+) -> TablePart:
+    """One part: label columns then amount columns."""
     columns = [c.column for c in (*labels, *amounts)]
     header, depth = header_grid([c.path for c in columns])
     body = []
@@ -161,7 +161,7 @@ def _grid_part(
         cells += [_amount(values[offset + i]) if values else None for i in range(len(amounts))]
         body.append(Row(row.role, tuple(cells)))
     empty = all(v is None for r in body for v in r.values[len(labels) :])
-    return TablePart(tuple(columns), header, depth, tuple(body), empty=empty), []
+    return TablePart(tuple(columns), header, depth, tuple(body), empty=empty)
 
 
 def _vertical(rows: Sequence[RowSpec], columns: Iterable[int]) -> list[Total]:
@@ -194,7 +194,7 @@ def _grid_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal
     offset = 0
     for part_columns in part_specs:
         amounts = [_column(c) for c in part_columns]
-        part, _ = _grid_part(rows, sums, labels, amounts, offset)
+        part = _grid_part(rows, sums, labels, amounts, offset)
         first = len(labels)
         mine = range(offset, offset + len(amounts))
         totals = _vertical(rows, range(first, first + len(amounts)))
