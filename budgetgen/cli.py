@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -236,6 +238,99 @@ def import_command(source: Path, output: Path | None) -> None:
     else:
         write_atomic(output, text.encode("utf-8"))
         click.echo(str(output))
+
+
+@cli.command()
+@click.argument("inputs", metavar="IN...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="输出文件夹（每个单位一个子文件夹，另有 manifest.json）。",
+)
+@profile_option
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="并行进程数（默认：CPU 核数）。")
+@click.option("--shard", "shard_text", metavar="I/N", default=None, help="只处理第 I 片（共 N 片），供多台机器分担。")
+@click.option("--xlsx", "formats", flag_value="xlsx", multiple=True, help="输出 Excel 工作簿。")
+@click.option("--pdf", "formats", flag_value="pdf", multiple=True, help="输出 PDF。")
+@click.option("--html", "formats", flag_value="html", multiple=True, help="输出 HTML。")
+@click.option("--draft", is_flag=True, help="草稿：有错误也生成，带水印。")
+@report_errors
+def batch(
+    inputs: tuple[Path, ...],
+    output_dir: Path,
+    profile: str,
+    jobs: int | None,
+    shard_text: str | None,
+    formats: tuple[str, ...],
+    draft: bool,
+) -> None:
+    """批量生成：一个部门或一个县的全部单位，多进程、可续跑、可分片。
+
+    IN 为输入文件或文件夹；部门输入按单位拆分，并另出部门汇总。
+    `budgetgen batch merge OUT1 OUT2 ... -o OUT` 合并各分片的结果。
+    """
+    from budgetgen.batch import merge, run_batch
+
+    if inputs[0].as_posix() == "merge":
+        problems = merge(list(inputs[1:]), output_dir)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if problems:
+            sys.exit(1)
+        click.echo(str(output_dir / "manifest.json"))
+        return
+    shard_spec = None
+    if shard_text is not None:
+        match = re.fullmatch(r"(\d+)/(\d+)", shard_text)
+        if not match or not 1 <= int(match[1]) <= int(match[2]):
+            raise click.BadParameter("应为 I/N，且 1 ≤ I ≤ N，例如 2/4", param_hint="--shard")
+        shard_spec = (int(match[1]), int(match[2]))
+    interactive = sys.stderr.isatty()
+    started = time.monotonic()
+    failures = 0
+
+    def progress(entry: Any, done: int, total: int) -> None:
+        """A live line on a terminal (done, failures, rate, time left); plain log lines in CI."""
+        nonlocal failures
+        failures += entry.status != "ok"
+        elapsed = max(time.monotonic() - started, 1e-6)
+        rate = done / elapsed * 60
+        left = (total - done) / (done / elapsed)
+        if interactive:
+            line = f"\r[{done}/{total}] 失败 {failures}  {rate:.1f} 项/分钟  剩余约 {left:.0f} 秒"
+            click.echo(line.ljust(60), nl=done == total, err=True)
+            if entry.status != "ok":
+                click.echo(f"\n{entry.key} 失败：" + "\n".join(entry.errors[:3]), err=True)
+            return
+        mark = "完成" if entry.status == "ok" else "失败"
+        click.echo(f"[{done}/{total}] {entry.key} {mark} {entry.seconds:.1f}s", err=True)
+        for error in entry.errors[:3]:
+            click.echo(f"    {error}", err=True)
+
+    from budgetgen.batch import Interrupted
+
+    try:
+        result = run_batch(
+            inputs, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft, jobs, shard_spec, progress
+        )
+    except Interrupted:
+        click.echo("\n已中断：已完成的单位保留，重新运行同一命令即可继续。", err=True)
+        sys.exit(143)
+    for entry in result.entries.values():
+        if entry["status"] == "unreadable" and entry["key"] not in result.rendered:
+            click.echo(f"无法读取 {entry['source']}：", err=True)
+            for error in entry["errors"][:5]:
+                click.echo(f"    {error}", err=True)
+    total = len(result.entries)
+    click.echo(
+        f"共 {total} 项：本次生成 {len(result.rendered)}，跳过未变化 {len(result.skipped)}，失败 {len(result.failed)}。"
+    )
+    readable = [e for e in result.entries.values() if e["status"] != "unreadable"]
+    if result.failed:
+        sys.exit(EXIT_INPUT if not readable else 1)
 
 
 @cli.command()

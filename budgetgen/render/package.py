@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from budgetgen.checks import has_errors, run_checks
+from budgetgen.checks.context import CheckContext
 from budgetgen.diagnostics import Diagnostic, Severity
 from budgetgen.package.document import build_document, output_stem
 from budgetgen.pipeline import load_context
@@ -31,13 +32,20 @@ class RefusedError(Exception):
 def render_package(
     input_path: Path, output_dir: Path, profile: str, formats: set[str], draft: bool = False
 ) -> list[Path]:
-    """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths written.
+    """Load an input and write its package (see ``render_context``); return the paths written."""
+    paths, _ = render_context(load_context(input_path, profile), output_dir, formats, draft)
+    return paths
+
+
+def render_context(
+    ctx: CheckContext, output_dir: Path, formats: set[str], draft: bool = False
+) -> tuple[list[Path], list[Diagnostic]]:
+    """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings.
 
     Without ``draft`` an input with check errors is refused; a draft is always rendered, with a
     watermark, the input's hash and its findings on a page of their own.
     """
-    ctx = load_context(input_path, profile)
-    loaded, ledger = ctx.loaded, ctx.ledger
+    loaded, ledger, profile = ctx.loaded, ctx.ledger, ctx.profile
     findings = run_checks(ctx)
     if not draft and has_errors(findings):
         raise RefusedError([f for f in findings if f.severity is Severity.ERROR])
@@ -58,4 +66,4 @@ def render_package(
             outputs[output_dir / f"{stem}.pdf"] = render_pdf(html, profile)
     for path, data in outputs.items():
         write_atomic(path, data)
-    return list(outputs)
+    return list(outputs), findings
