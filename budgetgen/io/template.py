@@ -95,7 +95,10 @@ def _value(obj: Any, col: layout.Col, catalog: Catalog) -> Any:
     if col.kind in (layout.LIST, layout.STAFF_KINDS):
         return "、".join(getattr(v, "value", v) for v in value) or None
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else value
+        if value == value.to_integral_value():
+            return int(value)
+        # a spreadsheet keeps numbers as binary floats: what a float cannot hold exactly stays text
+        return value if Decimal(repr(float(value))) == value else f"{value:f}"
     return getattr(value, "value", value)
 
 
@@ -188,6 +191,8 @@ def _validation(col: layout.Col) -> DataValidation | None:
             error="请从下拉列表中选择",
             errorTitle="取值无效",
             prompt=col.note[:250] or None,
+            showErrorMessage=True,
+            showInputMessage=bool(col.note),
         )
     if col.kind in (layout.MONEY, layout.INT):
         return DataValidation(
@@ -197,6 +202,9 @@ def _validation(col: layout.Col) -> DataValidation | None:
             allow_blank=True,
             error="请填写不小于 0 的数字（不要带单位或千位分隔符）",
             errorTitle="数字无效",
+            prompt=col.note[:250] or None,
+            showErrorMessage=True,
+            showInputMessage=bool(col.note),
         )
     return None
 

@@ -16,7 +16,7 @@ from budgetgen.diagnostics import Diagnostic, Location, Path
 
 # pydantic error type -> (code, message template); templates may use {input}, {field}, {expected} and ctx keys.
 MESSAGES: dict[str, tuple[str, str]] = {
-    "missing": ("BG-E010", "缺少必填字段“{field}”"),
+    "missing": ("BG-E010", "缺少必填字段“{field}”{label}"),
     "extra_forbidden": ("BG-E011", "未知字段“{field}”"),
     "int_parsing": ("BG-E012", "应为整数，实际为“{input}”"),
     "int_type": ("BG-E012", "应为整数，实际为“{input}”"),
@@ -81,6 +81,15 @@ def _unwrap(annotation: Any) -> Any:
         annotation = args[-1]
 
 
+def _label(root: type[BaseModel], path: Path) -> str:
+    """A field's Chinese description in brackets (from the model), or nothing."""
+    model = _model_at(root, path)
+    if model is None or not path or not isinstance(path[-1], str):
+        return ""
+    field = model.model_fields.get(path[-1])
+    return f"（{field.description}）" if field is not None and field.description else ""
+
+
 def _choices(expected: str) -> str:
     """pydantic's "'a', 'b' or 'c'" as 「a、b、c」."""
     return "、".join(part.strip().strip("'\"") for part in expected.replace(" or ", ", ").split(", "))
@@ -120,6 +129,7 @@ def diagnostics_from(
             "raw": item.get("msg", ""),
             "pattern_hint": _PATTERN_HINTS.get(str(ctx.get("pattern", "")), ""),
             "message": item.get("msg", ""),
+            "label": _label(root, path),
         }
         values.update({k: v for k, v in ctx.items() if k not in values or k == "expected"})
         if kind in ("enum", "literal_error"):

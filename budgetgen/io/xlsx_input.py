@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
 from budgetgen.diagnostics import Diagnostic, InputError, Location, Path
 from budgetgen.io import workbook_layout as layout
 
@@ -24,6 +26,7 @@ MAX_RATIO = 150
 MAX_MEMBERS = 2000
 MAX_ROWS = 50_000
 _SPLIT = re.compile(r"[、,，;；\s]+")
+_SPLIT_NAMES = re.compile(r"[、,，;；\n]+")  # names may contain spaces
 
 
 @dataclass
@@ -81,7 +84,13 @@ def _open(data: bytes, name: str, data_only: bool) -> Any:
             return load_workbook(io.BytesIO(data), data_only=data_only, keep_vba=False, keep_links=False)
     except Exception as error:  # openpyxl raises many kinds for damaged or hostile files
         kind = type(error).__name__
-        if "Entit" in kind or "DTD" in kind or "Forbidden" in kind:
+        chain = [error]
+        while chain[-1].__cause__ is not None or chain[-1].__context__ is not None:
+            chain.append(chain[-1].__cause__ or chain[-1].__context__)  # type: ignore[arg-type]
+            if len(chain) > 10:
+                break
+        names = " ".join(type(e).__name__ for e in chain)
+        if "Entit" in names or "DTD" in names or "Forbidden" in names:
             message = "工作簿含有不安全的 XML 内容（实体或 DTD），已拒绝读取"
         else:
             message = f"无法读取工作簿（{kind}），文件可能已损坏；请在 Excel 或 WPS 中打开后另存为 .xlsx"
@@ -110,7 +119,8 @@ def _convert(col: layout.Col, value: Any) -> Any:
         return _code(value)
     if col.kind in (layout.LIST, layout.STAFF_KINDS):
         text = _text(value) or ""
-        parts = [part for part in _SPLIT.split(text) if part]
+        splitter = _SPLIT_NAMES if col.field == "subordinate_units" else _SPLIT
+        parts = [part.strip() for part in splitter.split(text) if part.strip()]
         return [part.split()[0] if col.field == "base" else part for part in parts]
     if col.kind in (layout.MONEY, layout.RATE, layout.INT):
         return value.strip() if isinstance(value, str) else value
@@ -159,7 +169,8 @@ class _Reader:
             if col.header in headers:
                 columns[col.field] = (col, headers[col.header])
             elif col.required:
-                raise _fail(spec.name, "1", "BG-E042", f"工作表“{spec.name}”缺少列“{col.header}”")
+                missing_at = f"{get_column_letter(spec.columns.index(col) + 1)}1"  # where the template puts it
+                raise _fail(spec.name, missing_at, "BG-E042", f"工作表“{spec.name}”缺少列“{col.header}”")
         for merged in sheet.merged_cells.ranges:
             if merged.max_row >= 2:
                 raise _fail(spec.name, merged.coord.split(":")[0], "BG-E043",
@@ -245,7 +256,9 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
         staff = unit.setdefault("staff", [])
         group: dict[str, Any] = {}
         _put(group, row, ("units", u, "staff", len(staff)), positions, ("unit",))
-        groups.setdefault((u, str(group.get("name"))), len(staff))
+        if (u, str(group.get("name"))) in groups:
+            raise _fail(row.sheet, row.cells.get("name"), "BG-E024", f"人员类别“{group.get('name')}”在本单位重复")
+        groups[(u, str(group.get("name")))] = len(staff)
         staff.append(group)
     for row in reader.rows(sheets["工资项目"], required=False):
         u, unit = owner(row)
