@@ -22,6 +22,7 @@ from budgetgen import __version__
 from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import DEFAULT_PROFILE
+from budgetgen.render.pdf import RenderWarning
 from budgetgen.summary import summary_json, summary_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +50,11 @@ def report_errors(command: F) -> F:
             sys.exit(EXIT_INPUT)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except RenderWarning as warning:
+            problem = Diagnostic("BG-E060", f"PDF 排版时出现问题：{warning}", Location("budgetgen"))
+            click.echo(str(problem), err=True)
+            click.echo("未生成任何结果；请检查上面提到的文字（可先运行 budgetgen check）。", err=True)
+            sys.exit(EXIT_INPUT)
         except Exception as error:
             if os.environ.get("BUDGETGEN_DEBUG"):
                 raise

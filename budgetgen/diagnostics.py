@@ -106,6 +106,12 @@ RULES: dict[str, Rule] = {
         Rule("BG-E043", Severity.ERROR, "合并单元格", "merged cells where one value per cell belongs"),
         Rule("BG-E044", Severity.ERROR, "公式没有计算结果", "a formula cell without a cached value"),
         Rule("BG-E050", Severity.ERROR, "分片无法合并", "batch shards that miss a unit or render one twice"),
+        Rule(
+            "BG-E060",
+            Severity.ERROR,
+            "PDF 排版问题",
+            "WeasyPrint warned while laying out the PDF (e.g. a missing glyph)",
+        ),
         Rule("BG-E099", Severity.ERROR, "内部错误", "unexpected internal error (a bug: please report it)"),
     ]
 }

@@ -88,6 +88,7 @@ class ProfileSettings(_Settings):
     running_cost: RunningCost = Field(default_factory=RunningCost)
     three_public_names: ThreePublicNames = Field(default_factory=ThreePublicNames)
     performance: Performance = Field(default_factory=Performance)
+    pdf_font: str = "Noto Serif CJK SC"
     checks: CheckSettings = Field(default_factory=CheckSettings)
 
 

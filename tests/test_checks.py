@@ -176,6 +176,12 @@ SEEDS: dict[str, Seed] = {
         (At("BG-C141", ERROR, GY_TEXTS),),
     ),
     # 801002 without last year's total
+    "BG-C160": Seed(
+        GUANGYUAN,
+        "        name: 乡村振兴经费\n",
+        "        name: 乡村振兴经费🚀\n",
+        (At("BG-C160", ERROR, "        name: 乡村振兴经费🚀\n", "乡村振兴经费🚀"),),
+    ),
     "BG-C150": Seed(
         DEMO,
         "      total: 221.4\n",

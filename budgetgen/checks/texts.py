@@ -66,3 +66,38 @@ def last_year_present(ctx: CheckContext) -> Iterator[Finding]:
             missing.append(f"{ctx.ledger.settings.running_cost.name}（running_cost）")
         if missing:
             yield Finding(f"单位 {unit.code} 缺少上年数：{'、'.join(missing)}", ("units", u, "last_year"))
+
+
+def _strings(value: object, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, (*path, key)) if isinstance(key, str) and not key.isdigit() else iter(())
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _strings(item, (*path, i))
+
+
+@rule(
+    "BG-C160",
+    Severity.ERROR,
+    "字体无法显示的字符",
+    "text with characters the PDF font cannot draw (emoji, rare characters)",
+)
+def characters_in_font(ctx: CheckContext) -> Iterator[Finding]:
+    """Every character of the input's text must exist in the PDF's font, or the PDF shows empty boxes."""
+    from budgetgen.render.fonts import font_coverage, undrawable
+
+    coverage = font_coverage(ctx.ledger.settings.pdf_font)
+    if coverage is None:
+        return
+    data = ctx.loaded.budget.model_dump(mode="json")
+    for path, text in _strings(data, ()):
+        bad = undrawable(text, coverage)
+        if bad:
+            listed = "、".join(f"“{ch}”(U+{ord(ch):04X})" for ch in bad[:5])
+            yield Finding(
+                f"字体“{ctx.ledger.settings.pdf_font}”中没有这些字符：{listed}，PDF 中会显示为空框；请改用常用字", path
+            )

@@ -63,7 +63,7 @@ def render_context(
         if "html" in formats:
             outputs[output_dir / f"{stem}.html"] = html.encode("utf-8")
         if "pdf" in formats:
-            outputs[output_dir / f"{stem}.pdf"] = render_pdf(html, profile)
+            outputs[output_dir / f"{stem}.pdf"] = render_pdf(html, profile, strict=not draft)
     for path, data in outputs.items():
         write_atomic(path, data)
     return list(outputs), findings

@@ -55,8 +55,14 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(html: str, profile: str) -> bytes:
-    """Lay out the HTML and return the PDF bytes; any WeasyPrint warning is an error."""
+GLYPH_WARNINGS = (".notdef", "glyphs missing")
+
+
+def render_pdf(html: str, profile: str, strict: bool = True) -> bytes:
+    """Lay out the HTML and return the PDF bytes; any WeasyPrint warning is an error.
+
+    A draft (``strict=False``) accepts missing glyphs (they show as boxes; ``check`` names them).
+    """
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     from weasyprint import HTML
 
@@ -70,6 +76,7 @@ def render_pdf(html: str, profile: str) -> bytes:
         document.write_pdf(buffer, uncompressed_pdf=False)
     finally:
         logger.removeHandler(collector)
-    if collector.messages:
-        raise RenderWarning("; ".join(collector.messages[:5]))
+    problems = [m for m in collector.messages if strict or not any(g in m for g in GLYPH_WARNINGS)]
+    if problems:
+        raise RenderWarning("; ".join(problems[:5]))
     return buffer.getvalue()
