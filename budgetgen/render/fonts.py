@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import unicodedata
 from functools import cache
 
 
@@ -33,5 +34,7 @@ def font_coverage(family: str) -> frozenset[int] | None:
 
 
 def undrawable(text: str, coverage: frozenset[int]) -> list[str]:
-    """Characters of ``text`` the font cannot draw (spaces and line breaks are always fine)."""
-    return sorted({ch for ch in text if ord(ch) not in coverage and not ch.isspace()})
+    """Characters of ``text`` the font cannot draw (spaces are fine; control characters are removed)."""
+    return sorted(
+        {ch for ch in text if ord(ch) not in coverage and not ch.isspace() and unicodedata.category(ch) != "Cc"}
+    )

@@ -5,6 +5,7 @@ The same HTML is what WeasyPrint lays out for the PDF and what ``--html`` writes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from budgetgen.package.text import environment
 from budgetgen.profiles import templates_root
 
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Only label cells get a class; amounts are the CSS default (see package.css).
 CELL_CLASS = {"text": Markup(' class="t"'), "code": Markup(' class="c"'), "amount": Markup(""), "number": Markup("")}
 
@@ -68,7 +70,7 @@ def render_html(document: Document, profile: str, draft: Draft | None = None) ->
     css = (templates_root() / profile / "package.css").read_text(encoding="utf-8")
     template = env.get_template("package.html.j2")
     tables_title = f"第四部分 {document.title} {document.subtitle}表"
-    return template.render(
+    html = template.render(
         document=document,
         css=css,
         draft=draft,
@@ -81,3 +83,4 @@ def render_html(document: Document, profile: str, draft: Draft | None = None) ->
         cell=cell_text,
         cell_class=CELL_CLASS,
     )
+    return CONTROL.sub("", html)  # control characters have no place in HTML (nor in the PDF)
