@@ -182,7 +182,8 @@ def run_item(item: Item, out: Path, profile: str, formats: set[str], draft: bool
     entry = Entry(item.key, item.source, item.unit, item.digest, profile, __version__, "ok")
     target = out / item.key
     try:
-        paths, findings = render_context(_context(item, profile), target, formats, draft)
+        # the batch already uses every core with one unit per worker: chunks are laid out in turn
+        paths, findings = render_context(_context(item, profile), target, formats, draft, pdf_workers=1)
     except InputError as error:
         entry.status, entry.errors = "unreadable", [str(d) for d in error.diagnostics]
     except RefusedError as refused:

@@ -6,12 +6,13 @@ The same HTML is what WeasyPrint lays out for the PDF and what ``--html`` writes
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from markupsafe import Markup
 
-from budgetgen.package.model import Document, TablePart, Value
+from budgetgen.package.model import Document, Table, TablePart, Value
 from budgetgen.package.tables import chinese_number
 from budgetgen.package.text import environment
 from budgetgen.profiles import templates_root
@@ -41,6 +42,47 @@ def cell_text(value: Value, kind: str) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class Piece:
+    """Rows ``start:end`` of one part of a table, as one HTML table (a chunk may hold a slice)."""
+
+    table: Table
+    index: int
+    start: int
+    end: int
+    opens: bool = True
+    closes: bool = True
+    anchor: bool = True
+
+    @property
+    def part(self) -> TablePart:
+        """The part the rows come from."""
+        return self.table.parts[self.index]
+
+
+Slice = tuple[int, int, int, int]  # table number, part index, first row, end row
+
+
+def whole_pieces(tables: Iterable[Table]) -> list[Piece]:
+    """Every part of every table, whole."""
+    pieces = []
+    for table in tables:
+        last = len(table.parts) - 1
+        for i, part in enumerate(table.parts):
+            pieces.append(Piece(table, i, 0, len(part.rows), opens=i == 0, closes=i == last, anchor=i == 0))
+    return pieces
+
+
+def sliced_pieces(document: Document, slices: Iterable[Slice]) -> list[Piece]:
+    """The pieces a chunk holds; a table begins (and gets its bookmark) where its first row is."""
+    by_number = {t.number: t for t in document.tables}
+    pieces = []
+    for number, index, start, end in slices:
+        table = by_number[number]
+        pieces.append(Piece(table, index, start, end, anchor=index == 0 and start == 0))
+    return pieces
+
+
 def css_string(text: str) -> str:
     """Text as a quoted CSS string (for bookmark labels): quotes, backslashes and controls escaped."""
     escaped = "".join(ch if ch.isprintable() and ch not in "\\\"'" else f"\\{ord(ch):x} " for ch in text)
@@ -63,8 +105,22 @@ def merged(part: TablePart) -> tuple[set[tuple[int, int]], dict[tuple[int, int],
     return covered, spans
 
 
-def render_html(document: Document, profile: str, draft: Draft | None = None) -> str:
-    """The package as one HTML document (CSS inlined, no external resources)."""
+def render_html(
+    document: Document,
+    profile: str,
+    draft: Draft | None = None,
+    *,
+    front: bool = True,
+    slices: Iterable[Slice] | None = None,
+    toc_pages: Mapping[str, int] | None = None,
+    footers: bool = True,
+) -> str:
+    """The package (or a chunk of it) as one HTML document (CSS inlined, no external resources).
+
+    A chunk holds the front matter (cover, 目录, text) and/or some tables; ``toc_pages`` gives the
+    目录 the page numbers of tables laid out in other chunks; ``footers=False`` leaves the page
+    numbers to be stamped after the chunks are joined.
+    """
     env = environment(profile)
     env.filters["css_string"] = css_string
     css = (templates_root() / profile / "package.css").read_text(encoding="utf-8")
@@ -82,5 +138,9 @@ def render_html(document: Document, profile: str, draft: Draft | None = None) ->
         spans=lambda part: merged(part)[1],
         cell=cell_text,
         cell_class=CELL_CLASS,
+        show_front=front,
+        pieces=whole_pieces(document.tables) if slices is None else sliced_pieces(document, slices),
+        toc_pages=toc_pages,
+        footers=footers,
     )
     return CONTROL.sub("", html)  # control characters have no place in HTML (nor in the PDF)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from budgetgen.checks import has_errors, run_checks
@@ -17,7 +18,7 @@ from budgetgen.package.document import build_document, output_stem
 from budgetgen.pipeline import load_context
 from budgetgen.render.files import write_atomic
 from budgetgen.render.html import Draft, render_html
-from budgetgen.render.pdf import render_pdf
+from budgetgen.render.pdf import render_pdf_package
 from budgetgen.render.xlsx import render_xlsx
 
 
@@ -38,7 +39,7 @@ def render_package(
 
 
 def render_context(
-    ctx: CheckContext, output_dir: Path, formats: set[str], draft: bool = False
+    ctx: CheckContext, output_dir: Path, formats: set[str], draft: bool = False, pdf_workers: int | None = None
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings.
 
@@ -58,12 +59,13 @@ def render_context(
     outputs: dict[Path, bytes] = {}
     if "xlsx" in formats:
         outputs[output_dir / f"{stem}.xlsx"] = render_xlsx(document.tables, f"{document.title} {document.subtitle}")
-    if "html" in formats or "pdf" in formats:
-        html = render_html(document, profile, marks)
-        if "html" in formats:
-            outputs[output_dir / f"{stem}.html"] = html.encode("utf-8")
-        if "pdf" in formats:
-            outputs[output_dir / f"{stem}.pdf"] = render_pdf(html, profile, strict=not draft)
+    if "html" in formats:
+        outputs[output_dir / f"{stem}.html"] = render_html(document, profile, marks).encode("utf-8")
+    if "pdf" in formats:
+        chunk_html = partial(render_html, document, profile, marks)
+        outputs[output_dir / f"{stem}.pdf"] = render_pdf_package(
+            document, profile, chunk_html, strict=not draft, workers=pdf_workers
+        )
     for path, data in outputs.items():
         write_atomic(path, data)
     return list(outputs), findings

@@ -1,21 +1,41 @@
-"""The PDF renderer: WeasyPrint on the package HTML, with no file or network access.
+"""The PDF renderer: WeasyPrint on the package HTML, in chunks, with no file or network access.
 
-The URL fetcher serves only files inside the profile's folder (and nothing else: no network, no
-``file://`` elsewhere), so text that reaches the HTML cannot pull a local file into the PDF. Fixed
-metadata make the same input give the same bytes.
+WeasyPrint keeps every laid-out page in memory until it writes, and uses one core. So the package
+is laid out in chunks (the front matter, then groups of tables), in parallel processes, and the
+chunks are joined with pypdf: page numbers are stamped afterwards in one pass, the 目录 gets the
+tables' page numbers from the chunks, and the bookmarks are rebuilt as one tree. Memory is bounded
+by the largest chunk, and two cores are used.
+
+The URL fetcher serves only files inside the profile's folder (no network, no ``file://``
+elsewhere), so text that reaches the HTML cannot pull a local file into the PDF. Fixed metadata
+and a content-derived file identifier make the same input give the same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import multiprocessing
 import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from budgetgen.package.model import Document, TablePart
 from budgetgen.profiles import templates_root
+from budgetgen.render.html import Slice
 
 FIXED_EPOCH = "946684800"  # 2000-01-01, the HTML's dcterms dates
+FIXED_DATE = "D:20000101000000Z"
+GLYPH_WARNINGS = (".notdef", "glyphs missing")
+MAX_CHUNK_ROWS = 600  # table rows per chunk: bounds a worker's memory for very large departments
+CHUNKS = 4  # table chunks of a large package (more when MAX_CHUNK_ROWS asks for it)
+SINGLE_PASS_ROWS = 1500  # up to this size (~60 pages) one pass is as fast as chunks, and smaller
+# Workers are forked from the caller, which has WeasyPrint and the fonts loaded already.
+_CONTEXT = multiprocessing.get_context("fork")
 
 
 class RenderWarning(Exception):
@@ -55,14 +75,19 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-GLYPH_WARNINGS = (".notdef", "glyphs missing")
+@dataclass
+class Chunk:
+    """A laid-out chunk: its PDF, page count, the page of each anchor, its bookmarks and page sizes."""
+
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int] = field(default_factory=dict)
+    bookmarks: list[Any] = field(default_factory=list)
+    landscape: list[bool] = field(default_factory=list)
 
 
-def render_pdf(html: str, profile: str, strict: bool = True) -> bytes:
-    """Lay out the HTML and return the PDF bytes; any WeasyPrint warning is an error.
-
-    A draft (``strict=False``) accepts missing glyphs (they show as boxes; ``check`` names them).
-    """
+def render_chunk(html: str, profile: str, strict: bool = True) -> Chunk:
+    """Lay out one HTML document; any WeasyPrint warning is an error (drafts accept missing glyphs)."""
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     from weasyprint import HTML
 
@@ -71,12 +96,153 @@ def render_pdf(html: str, profile: str, strict: bool = True) -> bytes:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=_fetcher_class()(root))
-        buffer = io.BytesIO()
-        document.write_pdf(buffer, uncompressed_pdf=False)
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=_fetcher_class()(root)).render()
+        anchors = {name: index for index, page in enumerate(document.pages) for name in page.anchors}
+        landscape = [page.width > page.height for page in document.pages]
+        bookmarks = document.make_bookmark_tree()
+        pdf = document.write_pdf()
     finally:
         logger.removeHandler(collector)
     problems = [m for m in collector.messages if strict or not any(g in m for g in GLYPH_WARNINGS)]
     if problems:
         raise RenderWarning("; ".join(problems[:5]))
-    return buffer.getvalue()
+    return Chunk(pdf, len(landscape), anchors, bookmarks, landscape)
+
+
+def render_pdf(html: str, profile: str, strict: bool = True) -> bytes:
+    """One HTML document as a PDF in one pass (small documents, and the tests of the renderer)."""
+    return render_chunk(html, profile, strict).pdf
+
+
+def _overhead(part: TablePart) -> int:
+    return part.header_rows + 4  # the caption block and the header, repeated on each piece
+
+
+def table_rows(document: Document) -> int:
+    """How many table rows (with headers) the package lays out: the measure of its size."""
+    return sum(len(p.rows) + _overhead(p) for t in document.tables for p in t.parts)
+
+
+def _cuts(part: TablePart) -> list[int]:
+    """Row boundaries where a part may be cut: not inside a merged block (附表13's projects)."""
+    inside = {r for m in part.merges for r in range(m.row + 1, m.row + m.rowspan)}
+    return [r for r in range(1, len(part.rows)) if r not in inside]
+
+
+def table_groups(document: Document, chunks: int, max_rows: int = MAX_CHUNK_ROWS) -> list[list[Slice]]:
+    """The tables in order as slices, cut into about ``chunks`` groups of similar size.
+
+    No group holds more than ``max_rows`` rows unless a single uncuttable block does: a long
+    table is cut between rows (never inside a merged block), so one worker lays out a bounded piece.
+    """
+    target = min(max_rows, max(table_rows(document) / max(chunks, 1), 1))
+    groups: list[list[Slice]] = [[]]
+    size = 0.0
+    for table in document.tables:
+        for index, part in enumerate(table.parts):
+            rows, start, cuts = len(part.rows), 0, _cuts(part)
+            while True:
+                if groups[-1] and size + _overhead(part) + min(rows - start, 10) / 2 > target:
+                    groups.append([])
+                    size = 0.0
+                room = max(target - size - _overhead(part), 1)
+                end = rows
+                if rows - start > room:
+                    fitting = [c for c in cuts if start < c <= start + room]
+                    end = fitting[-1] if fitting else next((c for c in cuts if c > start), rows)
+                groups[-1].append((table.number, index, start, end))
+                size += end - start + _overhead(part)
+                if end >= rows:
+                    break
+                start = end
+    return [g for g in groups if g]
+
+
+def _layout_all(front: str, tables: Sequence[str], profile: str, strict: bool, workers: int) -> list[Chunk]:
+    """The front matter here, the table chunks in worker processes at the same time."""
+    if workers <= 1 or not tables:
+        return [render_chunk(html, profile, strict) for html in (front, *tables)]
+    with ProcessPoolExecutor(max_workers=min(workers, len(tables)), mp_context=_CONTEXT) as pool:
+        futures = [pool.submit(render_chunk, html, profile, strict) for html in tables]
+        first = render_chunk(front, profile, strict)
+        return [first, *(f.result() for f in futures)]
+
+
+def _outline(writer: Any, items: list[Any], offset: int, parent: Any = None) -> None:
+    for label, (page, _x, _y), children, _state in items:
+        node = writer.add_outline_item(title=label, page_number=offset + page, parent=parent)
+        _outline(writer, children, offset, node)
+
+
+def render_pdf_package(
+    document: Document, profile: str, html_for: Callable[..., str], strict: bool = True, workers: int | None = None
+) -> bytes:
+    """The package's PDF from chunks laid out in parallel, joined, numbered and bookmarked.
+
+    ``html_for(front=..., slices=..., toc_pages=..., footers=...)`` renders a chunk's HTML.
+    """
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, NameObject
+
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if table_rows(document) <= SINGLE_PASS_ROWS:  # small: one pass is as fast, smaller, and fully linked
+        return render_chunk(html_for(front=True, slices=None, footers=True), profile, strict).pdf
+    groups = table_groups(document, CHUNKS)  # never by the number of workers: the bytes must not depend on it
+    placeholders = {f"table-{t.number}": 0 for t in document.tables}  # same width as the real numbers, near enough
+    front_html = html_for(front=True, slices=(), toc_pages=placeholders, footers=False)
+    table_html = [html_for(front=False, slices=group, footers=False) for group in groups]
+    chunks = _layout_all(front_html, table_html, profile, strict, workers)
+    for _ in range(3):  # the 目录 needs the tables' pages, which follow the front matter
+        front = chunks[0]
+        toc: dict[str, int] = {}
+        offset = front.pages
+        for chunk in chunks[1:]:
+            toc.update({name: offset + index + 1 for name, index in chunk.anchors.items()})
+            offset += chunk.pages
+        chunks[0] = render_chunk(html_for(front=True, slices=(), toc_pages=toc, footers=False), profile, strict)
+        if chunks[0].pages == front.pages:
+            break
+    landscape = [flag for chunk in chunks for flag in chunk.landscape]
+    cover = chunks[0].anchors.get("cover", 0)
+    footers = render_chunk(_footer_html(html_for, landscape, cover), profile, strict)
+    writer = PdfWriter()
+    for chunk in chunks:
+        writer.append(PdfReader(io.BytesIO(chunk.pdf)), import_outline=False)
+    stamps = PdfReader(io.BytesIO(footers.pdf))
+    for page, stamp in zip(writer.pages, stamps.pages, strict=True):
+        page.merge_page(stamp)
+        page.compress_content_streams()  # merging leaves the joined content uncompressed
+    offset = 0
+    part_four = None
+    for index, chunk in enumerate(chunks):
+        if index == 0:
+            for label, (page, _x, _y), children, _state in chunk.bookmarks:
+                node = writer.add_outline_item(title=label, page_number=page)
+                _outline(writer, children, 0, node)
+                if chunk.anchors.get("part-4") == page and label.startswith("第四部分"):
+                    part_four = node
+        else:
+            _outline(writer, chunk.bookmarks, offset, part_four)
+        offset += chunk.pages
+    writer.add_metadata(
+        {"/Title": f"{document.title} {document.subtitle}", "/Author": document.organisation, "/Creator": "budgetgen",
+         "/Producer": "budgetgen (WeasyPrint, pypdf)", "/CreationDate": FIXED_DATE, "/ModDate": FIXED_DATE}
+    )  # fmt: skip
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    digest = hashlib.sha256(b"".join(chunk.pdf for chunk in chunks)).digest()[:16]
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    writer.root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _footer_html(html_for: Callable[..., str], landscape: list[bool], cover: int) -> str:
+    """Blank pages of the package's sizes whose only content is the page number (none on the cover)."""
+    css_source = html_for(front=False, slices=(), footers=True)
+    head = css_source.split("<body", 1)[0]
+    pages = []
+    for index, wide in enumerate(landscape):
+        kind = "cover" if index == cover else ("table-block wide" if wide else "blank")
+        pages.append(f'<div class="{kind}" style="break-after: page; height: 1px; margin: 0"></div>')
+    return f"{head}<body>{''.join(pages)}</body></html>"
