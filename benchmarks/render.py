@@ -31,7 +31,8 @@ from pathlib import Path
 from budgetgen.pipeline import load_ledger
 from budgetgen.package.document import build_document
 from budgetgen.render.html import render_html
-from budgetgen.render.pdf import render_pdf
+from functools import partial
+from budgetgen.render.pdf import render_pdf_package
 from budgetgen.render.xlsx import render_xlsx
 source, out, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 start = time.perf_counter()
@@ -43,10 +44,12 @@ if step == "xlsx":
 elif step == "html":
     (out / "package.html").write_text(render_html(document, "sichuan-2025"), encoding="utf-8")
 else:
-    (out / "package.pdf").write_bytes(render_pdf(render_html(document, "sichuan-2025"), "sichuan-2025"))
+    html_for = partial(render_html, document, "sichuan-2025", None)
+    (out / "package.pdf").write_bytes(render_pdf_package(document, "sichuan-2025", html_for))
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"model": model, "seconds": seconds, "peak_mib": peak}))
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"model": model, "seconds": seconds, "peak_mib": peak, "worker_mib": workers}))
 """
 
 
@@ -106,7 +109,7 @@ def measure(name: str, source: Path) -> None:
         line = (
             f"{name:<18} pages {n:>4}  model {pdf['model']:6.2f}s  xlsx {xlsx['seconds']:6.2f}s "
             f"({xlsx['peak_mib']:.0f} MiB)  html {html['seconds']:6.2f}s  pdf {pdf['seconds']:7.2f}s "
-            f"({pdf['peak_mib']:.0f} MiB, {pdf['seconds'] / n:.3f} s/page)"
+            f"({pdf['peak_mib']:.0f} MiB, workers {pdf['worker_mib']:.0f} MiB, {pdf['seconds'] / n:.3f} s/page)"
         )
         if lo is not None:
             line += f"  LibreOffice {lo[0]:7.2f}s ({lo[1]} pages)  ratio {pdf['seconds'] / lo[0]:.2f}"

@@ -1,10 +1,10 @@
-"""The PDF renderer: WeasyPrint on the package HTML, in chunks, with no file or network access.
+"""The PDF renderer: WeasyPrint on the package HTML, with no file or network access.
 
-WeasyPrint keeps every laid-out page in memory until it writes, and uses one core. So the package
-is laid out in chunks (the front matter, then groups of tables), in parallel processes, and the
-chunks are joined with pypdf: page numbers are stamped afterwards in one pass, the 目录 gets the
-tables' page numbers from the chunks, and the bookmarks are rebuilt as one tree. Memory is bounded
-by the largest chunk, and two cores are used.
+A small package is laid out in one pass. WeasyPrint keeps every laid-out page in memory until it
+writes and uses one core, so a large one (a department of many units) is laid out in chunks: the
+front matter, then slices of the tables, in parallel processes. The chunks are joined with pypdf:
+page numbers are stamped afterwards in one pass, the 目录 gets the tables' page numbers from the
+chunks, and the bookmarks are rebuilt as one tree. Memory is bounded by the largest chunk.
 
 The URL fetcher serves only files inside the profile's folder (no network, no ``file://``
 elsewhere), so text that reaches the HTML cannot pull a local file into the PDF. Fixed metadata
