@@ -81,6 +81,25 @@ def format_option(*choices: str) -> Callable[[F], F]:
     )
 
 
+def output_dir_option(help_text: str) -> Callable[[F], F]:
+    """``-o/--output``: the folder outputs are written to."""
+    return click.option(
+        "-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+        help=help_text,
+    )  # fmt: skip
+
+
+def formats_options(command: F) -> F:
+    """``--xlsx`` / ``--pdf`` / ``--html``: which outputs to write (none given: the default set)."""
+    for flag, help_text in (
+        ("html", "输出 HTML（供浏览器查看）。"),
+        ("pdf", "输出 PDF。"),
+        ("xlsx", "输出 Excel 工作簿。"),
+    ):
+        command = click.option(f"--{flag}", "formats", flag_value=flag, multiple=True, help=help_text)(command)
+    return command
+
+
 profile_option = click.option(
     "--profile", default=DEFAULT_PROFILE, show_default=True, help="样式（templates/ 下的文件夹名）。"
 )
@@ -105,18 +124,9 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 
 @cli.command()
 @input_argument
-@click.option(
-    "-o",
-    "--output",
-    "output_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="输出文件夹。",
-)
+@output_dir_option("输出文件夹。")
 @profile_option
-@click.option("--xlsx", "formats", flag_value="xlsx", multiple=True, help="输出 Excel 工作簿。")
-@click.option("--pdf", "formats", flag_value="pdf", multiple=True, help="输出 PDF。")
-@click.option("--html", "formats", flag_value="html", multiple=True, help="输出 HTML（供浏览器查看）。")
+@formats_options
 @click.option("--draft", is_flag=True, help="草稿：每页加“草稿”水印、输入的摘要和日期。")
 @report_errors
 def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...], draft: bool) -> None:
@@ -248,20 +258,11 @@ def import_command(source: Path, output: Path | None) -> None:
 
 @cli.command()
 @click.argument("inputs", metavar="IN...", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "output_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="输出文件夹（每个单位一个子文件夹，另有 manifest.json）。",
-)
+@output_dir_option("输出文件夹（每个单位一个子文件夹，另有 manifest.json）。")
 @profile_option
 @click.option("--jobs", type=click.IntRange(1, 256), default=None, help="并行进程数（默认：CPU 核数）。")
 @click.option("--shard", "shard_text", metavar="I/N", default=None, help="只处理第 I 片（共 N 片），供多台机器分担。")
-@click.option("--xlsx", "formats", flag_value="xlsx", multiple=True, help="输出 Excel 工作簿。")
-@click.option("--pdf", "formats", flag_value="pdf", multiple=True, help="输出 PDF。")
-@click.option("--html", "formats", flag_value="html", multiple=True, help="输出 HTML。")
+@formats_options
 @click.option("--draft", is_flag=True, help="草稿：有错误也生成，带水印。")
 @report_errors
 def batch(
