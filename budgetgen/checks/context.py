@@ -8,6 +8,7 @@ from functools import cached_property
 from budgetgen.io.load import LoadedInput
 from budgetgen.ledger.aggregates import Figures, compute_figures
 from budgetgen.ledger.build import Ledger
+from budgetgen.package.facts import TextFacts, build_text_facts
 from budgetgen.package.model import Section
 
 
@@ -29,8 +30,13 @@ class CheckContext:
         return compute_figures(self.ledger, [code])
 
     @cached_property
+    def text_facts(self) -> TextFacts:
+        """The figures the explanatory text speaks of."""
+        return build_text_facts(self.ledger)
+
+    @cached_property
     def sections(self) -> tuple[Section, ...]:
-        """The explanatory text, as the package prints it."""
+        """The explanatory text, as the package prints it (the renderers reuse it)."""
         from budgetgen.package.text import render_text
 
-        return render_text(self.ledger, self.profile)
+        return render_text(self.ledger, self.profile, self.text_facts)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.registry import Finding, rule
 from budgetgen.diagnostics import Severity
-from budgetgen.package.facts import build_text_facts
 from budgetgen.package.model import Section
 from budgetgen.package.text import merged_texts
 
@@ -23,7 +22,7 @@ def _texts_path(ctx: CheckContext) -> tuple[str | int, ...]:
 )
 def three_public_change_has_reason(ctx: CheckContext) -> Iterator[Finding]:
     """A “三公” item that rises or falls needs its reason in the text."""
-    facts = build_text_facts(ctx.ledger)
+    facts = ctx.text_facts
     reasons = merged_texts(ctx.ledger).three_public
     names = ctx.ledger.settings.three_public_names
     for key in THREE_PUBLIC_ITEMS:

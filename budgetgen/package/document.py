@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from budgetgen.ledger.build import Ledger
-from budgetgen.package.model import Document
+from budgetgen.package.model import Document, Section
 from budgetgen.package.tables import build_tables, organisation_name
 from budgetgen.package.text import render_text
 
@@ -20,8 +20,8 @@ def output_stem(ledger: Ledger) -> str:
     return f"{code}-{ledger.budget.budget_year}-预算公开"
 
 
-def build_document(ledger: Ledger, profile: str) -> Document:
-    """The package of a budget under a profile."""
+def build_document(ledger: Ledger, profile: str, parts: tuple[Section, ...] | None = None) -> Document:
+    """The package of a budget under a profile (``parts``: the text, when the caller has it already)."""
     name = organisation_name(ledger)
     year = ledger.budget.budget_year
     return Document(
@@ -29,6 +29,6 @@ def build_document(ledger: Ledger, profile: str) -> Document:
         subtitle=f"{year} 年{package_kind(ledger)}",
         year=year,
         organisation=name,
-        parts=render_text(ledger, profile),
+        parts=parts if parts is not None else render_text(ledger, profile),
         tables=build_tables(ledger, profile),
     )

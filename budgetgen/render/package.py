@@ -50,7 +50,7 @@ def render_context(
     findings = run_checks(ctx)
     if not draft and has_errors(findings):
         raise RefusedError([f for f in findings if f.severity is Severity.ERROR])
-    document = build_document(ledger, profile)
+    document = build_document(ledger, profile, ctx.sections)  # the text the checks already read
     marks = None
     if draft:
         document = replace(document, findings=tuple(str(f) for f in findings))
