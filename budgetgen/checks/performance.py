@@ -52,7 +52,14 @@ def weights_add_up(ctx: CheckContext) -> Iterator[Finding]:
     for u, _unit, p, project in _funded(ctx):
         if not project.indicators:
             continue
-        total = sum((i.weight for i in project.indicators), Decimal(0))
+        unweighted = [i for i, indicator in enumerate(project.indicators) if indicator.weight is None]
+        if unweighted:
+            yield Finding(
+                f"项目“{project.name}”有 {len(unweighted)} 个指标没有权重（weight）",
+                ("units", u, "projects", p, "indicators", unweighted[0]),
+            )
+            continue
+        total = sum((i.weight or Decimal(0) for i in project.indicators), Decimal(0))
         if total != expected:
             yield Finding(
                 f"项目“{project.name}”的指标权重之和为 {total.normalize():f}，应为 {expected.normalize():f}"

@@ -93,6 +93,7 @@ class _Context:
             econ_name=name,
             function_derived=derived,
             government_econ=self.catalog.government_code(econ, self.unit.kind),
+            research=bool(getattr(funding, "research", False)),
         )
 
 

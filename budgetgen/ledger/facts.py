@@ -44,7 +44,8 @@ class Fact:
     """One amount: unit, 项, economic code, kind, fund source, project, 元, and its source.
 
     ``government_econ`` is the 政府预算支出经济分类 款 derived from the economic code and the kind
-    of unit; ``function_derived`` says the 项 came from a rule rather than from the input.
+    of unit; ``function_derived`` says the 项 came from a rule rather than from the input;
+    ``research`` marks 因公出国（境）费 of 教学科研人员, which some layouts show apart.
     """
 
     unit: str
@@ -60,6 +61,7 @@ class Fact:
     econ_name: str | None = None
     function_derived: bool = False
     government_econ: str | None = None
+    research: bool = False  # 因公出国（境）费 of 教学科研人员
 
     @property
     def econ_class(self) -> str:

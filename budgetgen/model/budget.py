@@ -53,6 +53,7 @@ class Department(Strict):
 
     code: Code = Field(description="部门代码，如 342")
     name: Name = Field(description="部门名称")
+    short_name: Name | None = Field(None, description="部门简称（表头“部门编码及名称”用），如 社保局")
 
 
 class Funding(Strict):
@@ -110,6 +111,7 @@ class Item(Funding):
     amount: Money = Field(description="金额")
     function: FunctionCode | None = Field(None, description="功能分类项；不填则为单位主要功能科目")
     project: Code | None = Field(None, description="所属运转类项目代码")
+    research: bool = Field(False, description="因公出国（境）费用于教学科研人员")
 
 
 class ProjectLine(Funding):
@@ -119,6 +121,7 @@ class ProjectLine(Funding):
     name: Name | None = Field(None, description="明细科目名称")
     amount: Money = Field(description="金额")
     function: FunctionCode | None = Field(None, description="功能分类项；不填则为项目的功能科目")
+    research: bool = Field(False, description="因公出国（境）费用于教学科研人员")
 
 
 class Indicator(Strict):
@@ -130,8 +133,65 @@ class Indicator(Strict):
     comparison: ComparisonField = Field(description="指标性质：≥ ≤ = > < 定性")
     value: Name = Field(description="指标值")
     unit_of_measure: str | None = Field(None, max_length=50, description="度量单位")
+    weight: Weight | None = Field(None, description="权重")
+    direction: DirectionField | None = Field(None, description="指标方向性：正向 / 反向")
+    description: Text | None = Field(None, description="绩效指标描述")
+    basis: Text | None = Field(None, description="指标值确定依据")
+    value_this_year: Name | None = Field(None, description="本年指标值（不填同指标值）")
+    weight_this_year: Weight | None = Field(None, description="本年权重（不填同权重）")
+    note: Text | None = Field(None, description="备注")
+
+
+class UnitIndicator(Strict):
+    """A unit-wide performance indicator (整体支出绩效目标): no 方向, weights add up to 100."""
+
+    level1: Name = Field(description="一级指标，如 产出指标")
+    level2: Name = Field(description="二级指标，如 数量指标")
+    name: Name = Field(description="三级指标")
+    comparison: ComparisonField = Field(description="指标性质：≥ ≤ = > < 定性")
+    value: Name = Field(description="指标值")
+    unit_of_measure: str | None = Field(None, max_length=50, description="度量单位")
     weight: Weight = Field(description="权重")
-    direction: DirectionField = Field(description="指标方向性：正向 / 反向")
+
+
+class MainTasks(Strict):
+    """年度主要任务: what the unit does with its 项目支出, 人员经费 and 公用经费."""
+
+    project: Text | None = Field(None, description="项目支出的主要内容（不填则由项目用途生成）")
+    personnel: Text | None = Field(None, description="人员经费的主要内容")
+    operating: Text | None = Field(None, description="公用经费的主要内容")
+
+
+class UnitPerformance(Strict):
+    """部门(单位)整体支出绩效目标: tasks, the overall target and the unit-wide indicators."""
+
+    main_tasks: MainTasks = Field(default_factory=MainTasks, description="年度主要任务")
+    overall_target: Text | None = Field(None, description="整体绩效目标")
+    indicators: list[UnitIndicator] = Field(default_factory=list, description="年度绩效指标（权重合计 100）")
+    other_notes: Text | None = Field(None, description="其他说明")
+
+
+class SpendingPlan(Strict):
+    """资金支出计划: the share of the project spent by each date, cumulative, in percent."""
+
+    march: Weight = Field(description="3月底累计支出（%）")
+    june: Weight = Field(description="6月底累计支出（%）")
+    october: Weight = Field(description="10月底累计支出（%）")
+    december: Weight = Field(description="12月底累计支出（%），应为 100")
+
+
+class Contact(Strict):
+    """项目经办人."""
+
+    name: Name | None = Field(None, description="姓名")
+    phone: str | None = Field(None, max_length=50, description="电话")
+
+
+class OutsideFunds(Strict):
+    """Money of a project from outside the budget (绩效目标表 only)."""
+
+    social: Money = Field(default=Decimal(0), description="社会投入资金")
+    bank_loans: Money = Field(default=Decimal(0), description="银行贷款")
 
 
 class Project(Strict):
@@ -144,7 +204,13 @@ class Project(Strict):
     lines: list[ProjectLine] = Field(default_factory=list, description="项目预算明细")
     annual_goal: Text | None = Field(None, description="年度目标")
     indicators: list[Indicator] = Field(default_factory=list, description="绩效指标")
-    purpose: Text | None = Field(None, description="主要用途（用于说明）")
+    purpose: Text | None = Field(None, description="主要用途 / 资金用途")
+    goals: list[Text] = Field(default_factory=list, description="绩效目标（分条；不填则用年度目标）")
+    spending_plan: SpendingPlan | None = Field(None, description="资金支出计划（累计 %）")
+    duty_activity: Name | None = Field(None, description="职能职责与活动，如 04-社会保险参保登记及宣传")
+    contact: Contact | None = Field(None, description="项目经办人")
+    execution_weight: Weight | None = Field(None, description="预算执行率权重（不填按样式默认）")
+    outside_funds: OutsideFunds = Field(default_factory=OutsideFunds, description="预算外资金")
 
 
 class IncomeEntry(Funding):
@@ -178,6 +244,9 @@ class ThreePublicTexts(Strict):
     overseas_reason: Text | None = None
     vehicles_reason: Text | None = None
     reception_reason: Text | None = None
+    vehicles_purchase_reason: Text | None = None
+    vehicles_running_reason: Text | None = None
+    total_reason: Text | None = None
     reception_purpose: Text | None = None
     overseas_purpose: Text | None = None
     vehicles_purpose: Text | None = None
@@ -196,6 +265,10 @@ class Texts(Strict):
     three_public: ThreePublicTexts = Field(default_factory=ThreePublicTexts)
     procurement: Text | None = Field(None, description="政府采购情况补充说明")
     assets: Text | None = Field(None, description="国有资产占有使用情况补充说明")
+    performance_overall: Text | None = Field(None, description="总体绩效目标")
+    performance_by_category: Text | None = Field(None, description="分类绩效目标")
+    performance_measures: Text | None = Field(None, description="工作保障措施")
+    other_matters: Text | None = Field(None, description="其他需说明的事项")
 
 
 class ProcurementItem(Strict):
@@ -203,8 +276,14 @@ class ProcurementItem(Strict):
 
     name: Name = Field(description="采购项目名称")
     category: ProcurementCategory = Field(description="货物 / 工程 / 服务")
-    amount: Money = Field(description="金额")
+    amount: Money = Field(description="金额（当年部门预算安排）")
     project: Code | None = Field(None, description="所属项目代码")
+    source: FundSource = Field(FundSource.GENERAL_PUBLIC_BUDGET, description="资金来源")
+    catalog_number: str | None = Field(None, max_length=50, description="政府采购目录序号")
+    unit_of_measure: str | None = Field(None, max_length=20, description="数量单位")
+    quantity: Decimal | None = Field(None, ge=0, description="数量")
+    unit_price: Money | None = Field(None, description="单价")
+    other_channels: Money = Field(default=Decimal(0), description="其他渠道资金")
 
 
 class Assets(Strict):
@@ -215,6 +294,15 @@ class Assets(Strict):
     large_equipment: Count = Field(0, description="单位价值 200 万元以上大型设备（台/套）")
     planned_vehicles: Count = Field(0, description="本年拟购置车辆（辆）")
     planned_large_equipment: Count = Field(0, description="本年拟购置大型设备（台/套）")
+    total_value: Money | None = Field(None, description="上年末固定资产总额（应等于各类之和）")
+    building_area: Decimal | None = Field(None, ge=0, description="房屋面积（平方米）")
+    building_value: Money | None = Field(None, description="房屋价值")
+    office_area: Decimal | None = Field(None, ge=0, description="其中办公用房面积（平方米）")
+    office_value: Money | None = Field(None, description="其中办公用房价值")
+    vehicles_value: Money | None = Field(None, description="车辆价值")
+    equipment_value: Money | None = Field(None, description="单价 20 万元以上设备价值")
+    other_value: Money | None = Field(None, description="其他固定资产价值")
+    planned_purchases: Money = Field(default=Decimal(0), description="本年拟购置固定资产金额")
 
 
 class Unit(Strict):
@@ -228,6 +316,10 @@ class Unit(Strict):
     budget_level: Name | None = Field(None, description="级次，如 二级预算单位")
     internal_divisions: Count | None = Field(None, description="内设机构数")
     subordinate_units: list[Name] = Field(default_factory=list, description="下属单位")
+    rank: Name | None = Field(None, description="单位规格，如 正处级、股级")
+    funding_form: Name | None = Field(None, description="经费保障形式，如 财政性资金基本保证")
+    show_zero: list[Code] = Field(default_factory=list, description="金额为零也列示的科目（功能分类项或经济分类款）")
+    performance: UnitPerformance | None = Field(None, description="部门(单位)整体支出绩效目标")
     staff: list[StaffGroup] = Field(default_factory=list, description="人员")
     contribution_rules: list[ContributionRule] = Field(
         default_factory=list, description="缴费规则（按经济科目覆盖部门默认规则）"

@@ -58,10 +58,20 @@ class HeaderCell:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One body row: its role and one value per column (None for an empty cell)."""
+    """One body row: its role and one value per column (None for an empty cell).
+
+    A form's rows mix labels and values in one column: ``kinds`` then gives each cell its own kind
+    (empty: the columns' kinds) and ``labels`` the cells styled as labels.
+    """
 
     role: RowRole
     values: tuple[Value, ...]
+    kinds: tuple[ColumnKind, ...] = ()
+    labels: frozenset[int] = frozenset()
+
+    def kind(self, column: int, default: ColumnKind) -> ColumnKind:
+        """The kind of one cell."""
+        return self.kinds[column] if self.kinds else default
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +107,13 @@ class TablePart:
 
 @dataclass(frozen=True)
 class Table:
-    """A numbered 附表: number, title, the 部门 line, the amount unit and its parts."""
+    """A table of the package: number, title, the 部门 line, the amount unit and its parts.
+
+    ``label`` is the 附表 number as printed (empty where a layout prints none), ``sheet`` the name of
+    its worksheet, ``period`` the centre of the 部门 line, ``note`` a line printed below the table,
+    ``key`` the name the text uses to place it (``placement`` "text") and ``thousands`` whether
+    amounts carry thousands separators.
+    """
 
     number: int
     label: str
@@ -108,6 +124,17 @@ class Table:
     parts: tuple[TablePart, ...]
     empty_note: str
     landscape: bool = True
+    sheet: str = ""
+    period: str = ""
+    note: str = ""
+    key: str = ""
+    placement: str = "appendix"
+    thousands: bool = True
+
+    @property
+    def sheet_name(self) -> str:
+        """The worksheet's name: ``sheet``, else the label."""
+        return self.sheet or self.label
 
 
 @dataclass(frozen=True)
@@ -117,6 +144,7 @@ class Paragraph:
     text: str
     missing: tuple[str, ...] = ()
     emphasis: str | None = None
+    table: str | None = None  # the key of the tables placed here instead of text
 
 
 @dataclass(frozen=True)
@@ -141,6 +169,15 @@ class Document:
     parts: tuple[Section, ...] = ()
     tables: tuple[Table, ...] = field(default_factory=tuple)
     findings: tuple[str, ...] = ()
+
+    @property
+    def appendix(self) -> tuple[Table, ...]:
+        """The tables printed on their own (not placed inside the text)."""
+        return tuple(t for t in self.tables if t.placement == "appendix")
+
+    def placed(self, key: str) -> tuple[Table, ...]:
+        """The tables the text places under one key (a form per project shares one key)."""
+        return tuple(t for t in self.tables if t.key == key and t.placement == "text")
 
 
 def header_grid(paths: Sequence[tuple[str, ...]]) -> tuple[tuple[HeaderCell, ...], int]:

@@ -44,6 +44,7 @@ class RowOptions:
 
     name_with_code: bool = False
     unit_code_on_items: bool = True
+    show_zero: tuple[str, ...] = ()  # codes listed although no fact is on them
 
 
 def split_function(code: str) -> dict[str, str]:
@@ -172,9 +173,49 @@ def project_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions) -> 
     return RowSet(path, _with_children(rows, {path(f) for f in facts}))
 
 
+def function_tree_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions) -> RowSet:
+    """合计, then each 类, its 款 and their 项 with the whole code, over all units (no unit rows)."""
+    catalog = ledger.catalog
+
+    def path(fact: Fact) -> tuple[Hashable, ...]:
+        return (fact.function_class, fact.function_section, fact.function)
+
+    codes = {f.function for f in facts} | {c for c in options.show_zero if len(c) == 7 and c in catalog.functions}
+    rows = [RowSpec(RowRole.TOTAL, (), {"code": "", "name": TOTAL_LABEL})]
+    roles = {3: RowRole.GROUP, 5: RowRole.SUBGROUP, 7: RowRole.ITEM}
+    keys: set[tuple[str, ...]] = set()
+    for c in codes:
+        keys |= {(c[:3],), (c[:3], c[:5]), (c[:3], c[:5], c)}
+    for key in sorted(keys):
+        code = str(key[-1])
+        rows.append(RowSpec(roles[len(code)], key, {"code": code, "name": catalog.function_name(code)}))
+    return RowSet(path, _with_children(rows, {path(f) for f in facts}))
+
+
+def econ_section_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions) -> RowSet:
+    """合计, then each economic 类 and its 款 with the whole code, over all units (no detail rows)."""
+    catalog = ledger.catalog
+
+    def path(fact: Fact) -> tuple[Hashable, ...]:
+        return (fact.econ_class, fact.econ_section)
+
+    sections = {f.econ_section for f in facts} | {c for c in options.show_zero if len(c) == 5 and c in catalog.econ}
+    rows = [RowSpec(RowRole.TOTAL, (), {"code": "", "name": TOTAL_LABEL})]
+    for econ_class in sorted({s[:3] for s in sections}):
+        rows.append(
+            RowSpec(RowRole.GROUP, (econ_class,), {"code": econ_class, "name": _econ_name(catalog, econ_class, facts)})
+        )
+        for section in sorted(s for s in sections if s.startswith(econ_class)):
+            labels = {"code": section, "name": _econ_name(catalog, section, facts)}
+            rows.append(RowSpec(RowRole.SUBGROUP, (econ_class, section), labels))
+    return RowSet(path, _with_children(rows, {path(f) for f in facts}))
+
+
 ROW_SETS: dict[str, Callable[[Ledger, Sequence[Fact], RowOptions], RowSet]] = {
     "units": units_rows,
     "function_items": function_item_rows,
     "econ_tree": econ_tree_rows,
     "projects": project_rows,
+    "function_tree": function_tree_rows,
+    "econ_sections": econ_section_rows,
 }

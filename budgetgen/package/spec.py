@@ -16,8 +16,20 @@ from budgetgen.ledger.facts import ExpenditureKind, Fact
 from budgetgen.model.types import FundSource, SubSource
 
 KindName = Literal["basic", "project", "personnel", "operating"]
+ZeroMode = Literal["empty", "show", "blank", "row"]
+"""How a zero amount prints: ``empty`` always blank; ``show`` always ``0.00``; ``blank`` blank except on
+total rows; ``row`` blank when the whole row is zero, else ``0.00``."""
 SubSourceName = Literal["this_year", "current", "advance", "carried_over", "carried_over_plain", "returnable"]
-ThreePublicName = Literal["total", "overseas", "vehicles", "vehicles_purchase", "vehicles_running", "reception"]
+ThreePublicName = Literal[
+    "total",
+    "overseas",
+    "overseas_research",
+    "overseas_other",
+    "vehicles",
+    "vehicles_purchase",
+    "vehicles_running",
+    "reception",
+]
 
 _SUB_SOURCES: dict[str, frozenset[SubSource]] = {
     "this_year": frozenset({SubSource.CURRENT, SubSource.ADVANCE}),
@@ -56,9 +68,17 @@ class Measure(_Spec):
             return False
         if self.three_public is not None:
             item = three_public_item(fact)
-            if item is None or not any(t == "total" or item.startswith(t) for t in self.three_public):
+            if item is None or not any(_three_public(t, item, fact.research) for t in self.three_public):
                 return False
         return True
+
+
+def _three_public(name: str, item: str, research: bool) -> bool:
+    if name == "overseas_research":
+        return item == "overseas" and research
+    if name == "overseas_other":
+        return item == "overseas" and not research
+    return name == "total" or item.startswith(name)
 
 
 def _kind(fact: Fact, name: str) -> bool:
@@ -77,6 +97,7 @@ class ColumnSpec(_Spec):
     measure: Measure | None = None
     kind: Literal["text", "code", "amount", "number"] | None = None
     width: float | None = None
+    zero: ZeroMode | None = None
 
 
 class PartSpec(_Spec):
@@ -91,6 +112,8 @@ class LabelledMeasure(_Spec):
     label: str
     measure: Measure
     indent: int = 0
+    detail: bool = False  # a 其中 line: shown, but not one of the parts of the line above
+    parts: tuple[int, ...] = ()  # (fixed-line tables) the lines, by index, that this line totals
 
 
 class BalanceSide(_Spec):
@@ -105,17 +128,59 @@ class BalanceSide(_Spec):
     heading: LabelledMeasure | None = None
     subtotal: LabelledMeasure | None = None
     carried: LabelledMeasure | None = None
+    closing: tuple[LabelledMeasure, ...] = ()  # further lines between the carried line and the grand total
     grand_total: LabelledMeasure | None = None
 
 
+class CellSpec(_Spec):
+    """A cell of a record or form row: literal text, ``{{ }}`` template text, or an ``=`` expression."""
+
+    value: str = ""
+    span: int = Field(1, ge=1)
+    rowspan: int = Field(1, ge=1)
+    kind: Literal["text", "code", "amount", "number"] | None = None
+    label: bool = False
+
+
+class RecordRow(_Spec):
+    """A row of a record or form table; ``repeat`` (``x in expression``) repeats it per item.
+
+    ``merge_equal`` names the columns whose equal values merge down the repeated rows.
+    """
+
+    cells: tuple[CellSpec | str, ...]
+    repeat: str | None = None
+    role: Literal["total", "group", "item", "detail"] = "item"
+    merge_equal: tuple[int, ...] = ()
+    when: str | None = None
+
+
 class TableSpec(_Spec):
-    """One 附表."""
+    """One table: a 附表, a table inside the text, or a form."""
 
     number: int
     title: str
     toc_title: str | None = None
-    layout: Literal["grid", "balance", "indicators"] = "grid"
-    rows: Literal["units", "function_items", "econ_tree", "projects"] | None = None
+    layout: Literal["grid", "balance", "indicators", "lines", "records"] = "grid"
+    rows: Literal["units", "function_items", "econ_tree", "projects", "function_tree", "econ_sections"] | None = None
+    key: str | None = None
+    placement: Literal["appendix", "text"] = "appendix"
+    repeat: Literal["units", "projects"] | None = None
+    numbered: bool | None = None
+    sheet: str | None = None
+    serial: bool | None = None
+    column_numbers: bool | None = None
+    zero: ZeroMode | None = None
+    show_zero: bool = False
+    empty_note: str | None = None
+    empty_total: bool | None = None
+    department_label: str | None = None
+    period_label: str | None = None
+    unit_label: str | None = None
+    note: str | None = None
+    lines: tuple[LabelledMeasure, ...] = ()
+    records: tuple[RecordRow, ...] = ()
+    header: bool = True
     scope: Measure = Field(default_factory=Measure)
     columns: tuple[ColumnSpec, ...] = ()
     label_columns: tuple[ColumnSpec, ...] = ()
@@ -128,10 +193,23 @@ class TableSpec(_Spec):
 
 
 class TablesSpec(_Spec):
-    """The ``tables.yaml`` of a profile."""
+    """The ``tables.yaml`` of a profile: defaults for every table, then the tables.
+
+    Labels are ``str.format`` templates over ``year``, ``last_year``, ``org``, ``department_code``,
+    ``department_name``, ``department_short``, ``unit_code``, ``unit_name``, ``n`` and ``project_name``.
+    """
 
     unit_label: str = "金额单位：万元"
     empty_note: str = "本表无数据。"
+    department_label: str = "部门：{org}"
+    period_label: str = ""
+    numbered: bool = True
+    serial: bool = False
+    column_numbers: bool = False
+    zero: ZeroMode = "empty"
+    empty_total: bool = False
+    thousands: bool = True
+    labels: dict[str, str] = Field(default_factory=dict)  # wording of input terms in this layout
     tables: tuple[TableSpec, ...]
 
 

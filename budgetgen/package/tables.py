@@ -10,15 +10,18 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from budgetgen.ledger.build import Ledger
 from budgetgen.ledger.facts import ExpenditureKind, Fact, Origin
+from budgetgen.model.budget import Project, Unit
 from budgetgen.model.types import FundSource, SubSource
 from budgetgen.package.model import (
     Column,
     ColumnKind,
+    HeaderCell,
     Merge,
     Row,
     RowRole,
@@ -29,7 +32,16 @@ from budgetgen.package.model import (
     header_grid,
 )
 from budgetgen.package.rows import ROW_SETS, PathOf, RowOptions, RowSpec, split_function
-from budgetgen.package.spec import BalanceSide, ColumnSpec, LabelledMeasure, Measure, TableSpec, load_tables_spec
+from budgetgen.package.spec import (
+    BalanceSide,
+    ColumnSpec,
+    LabelledMeasure,
+    Measure,
+    TableSpec,
+    TablesSpec,
+    ZeroMode,
+    load_tables_spec,
+)
 
 TOTAL_LABELS = ("合计", "小计", "总计")
 CHINESE_DIGITS = "零一二三四五六七八九"
@@ -82,9 +94,15 @@ def _sums(
     return sums
 
 
-def _amount(value: Decimal) -> Decimal | None:
-    """Zero amounts are empty cells."""
-    return value if value != 0 else None
+def zero_cell(value: Decimal, mode: ZeroMode, total_row: bool, row_zero: bool) -> Decimal | None:
+    """A displayed amount under a layout's zero rule (see ``spec.ZeroMode``)."""
+    if value != 0 or mode == "show":
+        return value
+    if mode == "blank":
+        return value if total_row else None
+    if mode == "row":
+        return None if row_zero else value
+    return None
 
 
 # --- horizontal totals: which amount column totals which, derived from the header tree ---------
@@ -150,17 +168,22 @@ def _grid_part(
     labels: Sequence[_Column],
     amounts: Sequence[_Column],
     offset: int,
+    zero: ZeroMode,
 ) -> TablePart:
     """One part: label columns then amount columns."""
     columns = [c.column for c in (*labels, *amounts)]
     header, depth = header_grid([c.path for c in columns])
+    modes = [c.spec.zero or zero for c in amounts]
     body = []
+    nothing = [Decimal("0.00")] * (offset + len(amounts))
     for row in rows:
-        values = sums.get(row.key)
+        values = sums.get(row.key) or nothing
+        mine = values[offset : offset + len(amounts)]
+        row_zero = all(v == 0 for v in mine)
         cells: list[Value] = [_label(c.spec, row) for c in labels]
-        cells += [_amount(values[offset + i]) if values else None for i in range(len(amounts))]
+        cells += [zero_cell(v, m, row.role is RowRole.TOTAL, row_zero) for v, m in zip(mine, modes, strict=True)]
         body.append(Row(row.role, tuple(cells)))
-    empty = all(v is None for r in body for v in r.values[len(labels) :])
+    empty = not any(isinstance(v, Decimal) and v != 0 for r in body for v in r.values[len(labels) :])
     return TablePart(tuple(columns), header, depth, tuple(body), empty=empty)
 
 
@@ -175,9 +198,10 @@ def _vertical(rows: Sequence[RowSpec], columns: Iterable[int]) -> list[Total]:
     return totals
 
 
-def _grid_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal]]) -> list[TablePart]:
+def _grid_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal]], style: Style) -> list[TablePart]:
     assert spec.rows is not None
-    options = RowOptions(spec.name_with_code, spec.unit_code_on_items)
+    shown = tuple(code for unit in ledger.budget.units for code in unit.show_zero) if spec.show_zero else ()
+    options = RowOptions(spec.name_with_code, spec.unit_code_on_items, shown)
     row_set = ROW_SETS[spec.rows](ledger, [f for f, _ in facts], options)
     if spec.parts:
         label_specs = spec.label_columns
@@ -189,12 +213,14 @@ def _grid_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal
     all_amounts = [c for part in part_specs for c in part]
     sums = _sums(facts, row_set.path, [c.measure or Measure(none=True) for c in all_amounts])
     rows = row_set.rows if facts else ()
+    if not facts and style.empty_total:
+        rows = tuple(r for r in row_set.rows if r.role is RowRole.TOTAL)[:1]
     relations = horizontal_totals(list(enumerate(all_amounts)), spec.scope, spec.number)
     parts = []
     offset = 0
     for part_columns in part_specs:
         amounts = [_column(c) for c in part_columns]
-        part = _grid_part(rows, sums, labels, amounts, offset)
+        part = _grid_part(rows, sums, labels, amounts, offset, style.zero)
         first = len(labels)
         mine = range(offset, offset + len(amounts))
         totals = _vertical(rows, range(first, first + len(amounts)))
@@ -203,8 +229,11 @@ def _grid_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal
                 for r in range(len(rows)):
                     cells = tuple((r, first + m - offset) for m in members)
                     totals.append(Total((r, first + total - offset), cells))
-        if part.empty:
+        if part.empty and not style.empty_total:
             part = TablePart(part.columns, part.header, part.header_rows, (), empty=True)
+            totals = []
+        elif part.empty:
+            part = TablePart(part.columns, part.header, part.header_rows, part.rows, empty=False)
             totals = []
         parts.append(TablePart(part.columns, part.header, part.header_rows, part.rows, (), tuple(totals), part.empty))
         offset += len(amounts)
@@ -255,7 +284,8 @@ def _side_lines(ledger: Ledger, side: BalanceSide, facts: Sequence[tuple[Fact, D
         for row in side.rows:
             index = add(row, RowRole.ITEM if row.indent else RowRole.GROUP)
             assert index is not None
-            (body if row.indent else top).append(index)
+            if not row.detail:  # a 其中 line is shown but is in no sum
+                (body if row.indent else top).append(index)
         # indented rows are the parts of the row above them
         for i, index in enumerate(top):
             following = [b for b in body if b > index and (i + 1 == len(top) or b < top[i + 1])]
@@ -266,8 +296,9 @@ def _side_lines(ledger: Ledger, side: BalanceSide, facts: Sequence[tuple[Fact, D
         lines[heading] = _Line(lines[heading].label, lines[heading].values, RowRole.TOTAL, tuple(body))
     subtotal = add(side.subtotal, RowRole.TOTAL, tuple(body))
     carried = add(side.carried, RowRole.ITEM)
+    extra = [add(line, RowRole.ITEM) for line in side.closing]
     first = [i for i in (subtotal if subtotal is not None else heading,) if i is not None] or body
-    closing = tuple(i for i in (*first, carried) if i is not None)
+    closing = tuple(i for i in (*first, carried, *extra) if i is not None)
     add(side.grand_total, RowRole.TOTAL, closing)
     return lines
 
@@ -285,7 +316,7 @@ def _merge(a: Measure, b: Measure) -> dict[str, object]:
     return data
 
 
-def _balance_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal]]) -> list[TablePart]:
+def _balance_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal]], style: Style) -> list[TablePart]:
     """收入 lines on the left, 支出 lines on the right; body lines from the top, closing lines at the bottom."""
     if spec.left is None or spec.right is None:
         raise SpecError(f"附表{spec.number}: a balance table needs left and right")
@@ -323,7 +354,9 @@ def _balance_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Deci
                 cells += [None] * (1 + len(paths))
                 continue
             line = side_lines[index]
-            cells += [line.label, *(_amount(v) for v in line.values)]
+            row_zero = all(v == 0 for v in line.values)
+            total_row = line.role is RowRole.TOTAL
+            cells += [line.label, *(zero_cell(v, style.zero, total_row, row_zero) for v in line.values)]
             roles.append(line.role)
         role = RowRole.TOTAL if roles and all(x is RowRole.TOTAL for x in roles) else RowRole.ITEM
         rows.append(Row(role, tuple(cells)))
@@ -344,7 +377,7 @@ def _balance_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Deci
 
 
 def _is_closing(side: BalanceSide, line: _Line) -> bool:
-    closing = [x.label for x in (side.subtotal, side.carried, side.grand_total) if x is not None]
+    closing = [x.label for x in (side.subtotal, side.carried, *side.closing, side.grand_total) if x is not None]
     return line.label in closing
 
 
@@ -389,7 +422,7 @@ def _indicator_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, De
                         "value": indicator.value,
                         "unit_of_measure": indicator.unit_of_measure or "",
                         "weight": indicator.weight,
-                        "direction": f"{indicator.direction.value}指标",
+                        "direction": f"{indicator.direction.value}指标" if indicator.direction else "",
                     }
                 rows.append(Row(RowRole.ITEM, tuple(values.get(f or "") for f in fields)))
             span = len(rows) - first
@@ -399,37 +432,171 @@ def _indicator_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, De
     return [part]
 
 
+# --- fixed-line tables: labelled lines by measure (a “三公” table) -----------------------------------
+
+
+def _lines_table(spec: TableSpec, facts: list[tuple[Fact, Decimal]], style: Style) -> list[TablePart]:
+    """One row per line of the spec; each amount is the line's measure within the column's."""
+    labels = [_column(c) for c in spec.columns if c.measure is None]
+    amounts = [_column(c) for c in spec.columns if c.measure is not None]
+    columns = [c.column for c in (*labels, *amounts)]
+    header, depth = header_grid([c.path for c in columns])
+    rows = []
+    for line in spec.lines:
+        values = [
+            _measure_sum(facts, Measure(**_merge(line.measure, c.spec.measure or Measure(none=True)))) for c in amounts
+        ]
+        row_zero = all(v == 0 for v in values)
+        role = RowRole.TOTAL if line.parts else RowRole.ITEM
+        modes = [c.spec.zero or style.zero for c in amounts]
+        cells: list[Value] = ["\u3000" * line.indent + line.label] * len(labels)
+        cells += [zero_cell(v, m, role is RowRole.TOTAL, row_zero) for v, m in zip(values, modes, strict=True)]
+        rows.append(Row(role, tuple(cells)))
+    first = len(labels)
+    totals = [
+        Total((r, first + c), tuple((p, first + c) for p in line.parts))
+        for r, line in enumerate(spec.lines)
+        if line.parts
+        for c in range(len(amounts))
+    ]
+    for total, members in horizontal_totals(list(enumerate(c.spec for c in amounts)), spec.scope, spec.number):
+        totals += [Total((r, first + total), tuple((r, first + m) for m in members)) for r in range(len(rows))]
+    empty = not facts and not style.empty_total and not spec.lines
+    return [TablePart(tuple(columns), header, depth, tuple(rows), (), tuple(totals), empty)]
+
+
+# --- 序号 column and 栏次 row -------------------------------------------------------------------------
+
+
+def numbered_part(part: TablePart, serial: bool, column_numbers: bool) -> TablePart:
+    """Add a 序号 column numbering the body rows, and a 栏次 row numbering the columns under the header."""
+    columns, header, depth = part.columns, part.header, part.header_rows
+    rows, merges, totals = part.rows, part.merges, part.totals
+    if serial:
+        columns = (Column(("序号",), ColumnKind.CODE, 5.0), *columns)
+        header = (HeaderCell("序号", 0, 0, max(depth, 1), 1), *(replace(h, column=h.column + 1) for h in header))
+        rows = tuple(
+            Row(
+                r.role,
+                (n, *r.values),
+                (ColumnKind.CODE, *r.kinds) if r.kinds else (),
+                frozenset(i + 1 for i in r.labels),
+            )
+            for n, r in enumerate(rows, start=1)
+        )
+        merges = tuple(replace(m, column=m.column + 1) for m in merges)
+        totals = tuple(Total((t.cell[0], t.cell[1] + 1), tuple((a, b + 1) for a, b in t.parts)) for t in totals)
+    if column_numbers:
+        skip = 1 if serial else 0
+        numbers = [HeaderCell("栏次", depth, 0)] if serial else []
+        numbers += [HeaderCell(str(i + 1), depth, i + skip) for i in range(len(columns) - skip)]
+        header = (*header, *numbers)
+        depth += 1
+    return TablePart(columns, header, depth, rows, merges, totals, part.empty)
+
+
 # --- the package's tables -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Style:
+    """A table's presentation settings: the spec's, else the profile's defaults."""
+
+    zero: ZeroMode
+    empty_total: bool
+    serial: bool
+    column_numbers: bool
+    numbered: bool
+
+
+def _style(defaults: TablesSpec, spec: TableSpec) -> Style:
+    def pick(name: str) -> Any:
+        value = getattr(spec, name)
+        return getattr(defaults, name) if value is None else value
+
+    return Style(pick("zero"), pick("empty_total"), pick("serial"), pick("column_numbers"), pick("numbered"))
+
+
+def label_values(
+    ledger: Ledger, unit: Unit | None = None, project: Project | None = None, n: int = 0
+) -> dict[str, object]:
+    """The placeholders of a table's labels (titles, the 部门 line, sheet names)."""
+    budget = ledger.budget
+    department = budget.department
+    one = unit or (budget.units[0] if len(budget.units) == 1 else None)
+    return {
+        "year": budget.budget_year,
+        "last_year": budget.budget_year - 1,
+        "org": organisation_name(ledger),
+        "department_code": department.code,
+        "department_name": department.name,
+        "department_short": department.short_name or department.name,
+        "unit_code": one.code if one else department.code,
+        "unit_name": one.name if one else department.name,
+        "n": n,
+        "project_name": project.name if project else "",
+    }
+
+
+def _instances(ledger: Ledger, spec: TableSpec) -> list[tuple[Unit | None, Project | None]]:
+    """One table, or one per unit, or one per 项目支出 project with money (input order)."""
+    if spec.repeat == "units":
+        return [(u, None) for u in ledger.budget.units]
+    if spec.repeat == "projects":
+        funded = {(f.unit, f.project) for f in ledger.facts if f.project is not None and not f.kind.is_basic}
+        return [(u, p) for u in ledger.budget.units for p in u.projects if (u.code, p.code) in funded]
+    return [(None, None)]
+
+
 def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
-    """Every 附表 of a profile for this ledger."""
+    """Every table of a profile for this ledger: 附表, tables inside the text, forms."""
+    from budgetgen.package.forms import records_table
+
     specs = load_tables_spec(profile)
     displayed = list(ledger.displayed())
-    name = organisation_name(ledger)
     tables = []
     for spec in specs.tables:
+        style = _style(specs, spec)
         facts = [(f, v) for f, v in displayed if spec.scope.matches(f)]
-        if spec.layout == "balance":
-            parts = _balance_table(ledger, spec, facts)
-        elif spec.layout == "indicators":
-            parts = _indicator_table(ledger, spec, facts)
-        else:
-            parts = _grid_table(ledger, spec, facts)
-        title = spec.title.format(year=ledger.budget.budget_year)
-        tables.append(
-            Table(
-                number=spec.number,
-                label=f"附表{spec.number}",
-                title=title,
-                toc_title=spec.toc_title or title,
-                department=f"部门：{name}",
-                unit_label=specs.unit_label,
-                parts=tuple(parts),
-                empty_note=specs.empty_note,
-                landscape=spec.landscape,
+        for n, (unit, project) in enumerate(_instances(ledger, spec), start=1):
+            if spec.layout == "balance":
+                parts = _balance_table(ledger, spec, facts, style)
+            elif spec.layout == "indicators":
+                parts = _indicator_table(ledger, spec, facts)
+            elif spec.layout == "lines":
+                parts = _lines_table(spec, facts, style)
+            elif spec.layout == "records":
+                parts = [records_table(ledger, spec, specs, displayed, unit, project)]
+            else:
+                parts = _grid_table(ledger, spec, facts, style)
+            if style.serial or style.column_numbers:
+                parts = [numbered_part(p, style.serial, style.column_numbers) for p in parts]
+            values = label_values(ledger, unit, project, n)
+            title = spec.title.format(**values)
+            label = f"附表{spec.number}" if style.numbered else ""
+            empty_note = (spec.empty_note if spec.empty_note is not None else specs.empty_note).format(**values)
+            note = empty_note if style.empty_total and not facts and spec.layout != "records" else ""
+            tables.append(
+                Table(
+                    number=spec.number if n == 1 else spec.number * 1000 + n,
+                    label=label,
+                    title=title,
+                    toc_title=(spec.toc_title or spec.title).format(**values),
+                    department=(spec.department_label or specs.department_label).format(**values),
+                    unit_label=(spec.unit_label if spec.unit_label is not None else specs.unit_label).format(**values),
+                    parts=tuple(parts),
+                    empty_note=empty_note,
+                    landscape=spec.landscape,
+                    sheet=(spec.sheet or "").format(**values),
+                    period=(spec.period_label if spec.period_label is not None else specs.period_label).format(
+                        **values
+                    ),
+                    note=(spec.note or "").format(**values) or note,
+                    key=spec.key or "",
+                    placement=spec.placement,
+                    thousands=specs.thousands,
+                )
             )
-        )
     return tuple(tables)
 
 

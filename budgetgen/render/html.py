@@ -31,13 +31,16 @@ class Draft:
     date: str | None = None
 
 
-def cell_text(value: Value, kind: str) -> str:
-    """A cell as text: amounts with thousands separators and two decimals, zero and None empty."""
+def cell_text(value: Value, kind: str, thousands: bool = True) -> str:
+    """A cell as text: amounts with two decimals (and thousands separators), None empty.
+
+    A zero amount reaches here only where a layout prints ``0.00``; the tables leave the others None.
+    """
     if value is None:
         return ""
     if isinstance(value, Decimal):
         if kind == "amount":
-            return "" if value == 0 else f"{value:,.2f}"
+            return f"{value:,.2f}" if thousands else f"{value:.2f}"
         return f"{value.normalize():f}"
     return str(value)
 
@@ -75,7 +78,7 @@ def whole_pieces(tables: Iterable[Table]) -> list[Piece]:
 
 def sliced_pieces(document: Document, slices: Iterable[Slice]) -> list[Piece]:
     """The pieces a chunk holds; a table begins (and gets its bookmark) where its first row is."""
-    by_number = {t.number: t for t in document.tables}
+    by_number = {t.number: t for t in document.appendix}
     pieces = []
     for number, index, start, end in slices:
         table = by_number[number]
@@ -95,14 +98,20 @@ def column_percents(part: TablePart) -> list[str]:
     return [f"{100 * c.width / total:.2f}" for c in part.columns]
 
 
-def merged(part: TablePart) -> tuple[set[tuple[int, int]], dict[tuple[int, int], int]]:
-    """Cells hidden under a merge, and the row span of each merge's top cell."""
+def merged_cells(part: TablePart) -> tuple[set[tuple[int, int]], dict[tuple[int, int], tuple[int, int]]]:
+    """Cells hidden under a merge, and the (row span, column span) of each merge's top-left cell."""
     covered: set[tuple[int, int]] = set()
-    spans: dict[tuple[int, int], int] = {}
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
     for m in part.merges:
-        spans[(m.row, m.column)] = m.rowspan
-        covered |= {(m.row + r, m.column) for r in range(1, m.rowspan)}
+        spans[(m.row, m.column)] = (m.rowspan, m.colspan)
+        covered |= {(m.row + r, m.column + c) for r in range(m.rowspan) for c in range(m.colspan) if r or c}
     return covered, spans
+
+
+def merged(part: TablePart) -> tuple[set[tuple[int, int]], dict[tuple[int, int], int]]:
+    """Cells hidden under a merge, and the row span of each merge's top cell (tables merge down only)."""
+    covered, spans = merged_cells(part)
+    return covered, {cell: rows for cell, (rows, _columns) in spans.items()}
 
 
 def render_html(
@@ -138,7 +147,9 @@ def render_html(
         cell=cell_text,
         cell_class=CELL_CLASS,
         show_front=front,
-        pieces=whole_pieces(document.tables) if slices is None else sliced_pieces(document, slices),
+        pieces=whole_pieces(document.appendix) if slices is None else sliced_pieces(document, slices),
+        merged_cells=merged_cells,
+        whole=lambda table: whole_pieces((table,)),
         toc_pages=toc_pages,
         footers=footers,
     )

@@ -120,7 +120,7 @@ def _overhead(part: TablePart) -> int:
 
 def table_rows(document: Document) -> int:
     """How many table rows (with headers) the package lays out: the measure of its size."""
-    return sum(len(p.rows) + _overhead(p) for t in document.tables for p in t.parts)
+    return sum(len(p.rows) + _overhead(p) for t in document.appendix for p in t.parts)
 
 
 def _cuts(part: TablePart) -> list[int]:
@@ -138,7 +138,7 @@ def table_groups(document: Document, chunks: int, max_rows: int = MAX_CHUNK_ROWS
     target = min(max_rows, max(table_rows(document) / max(chunks, 1), 1))
     groups: list[list[Slice]] = [[]]
     size = 0.0
-    for table in document.tables:
+    for table in document.appendix:
         for index, part in enumerate(table.parts):
             rows, start, cuts = len(part.rows), 0, _cuts(part)
             while True:
@@ -188,7 +188,7 @@ def render_pdf_package(
     if table_rows(document) <= SINGLE_PASS_ROWS:  # small: one pass is as fast, smaller, and fully linked
         return render_chunk(html_for(front=True, slices=None, footers=True), profile, strict).pdf
     groups = table_groups(document, CHUNKS)  # never by the number of workers: the bytes must not depend on it
-    placeholders = {f"table-{t.number}": 0 for t in document.tables}  # same width as the real numbers, near enough
+    placeholders = {f"table-{t.number}": 0 for t in document.appendix}  # same width as the real numbers, near enough
     front_html = html_for(front=True, slices=(), toc_pages=placeholders, footers=False)
     table_html = [html_for(front=False, slices=group, footers=False) for group in groups]
     chunks = _layout_all(front_html, table_html, profile, strict, workers)

@@ -47,13 +47,13 @@ def display_width(text: str) -> float:
     return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
 
 
-def _write(cell: Cell, value: Value, kind: ColumnKind) -> None:
+def _write(cell: Cell, value: Value, kind: ColumnKind, amount_format: str = AMOUNT_FORMAT) -> None:
     if value is None:
         return
     if isinstance(value, Decimal):
         cell.value = value if kind is ColumnKind.AMOUNT else value.normalize()
         if kind is ColumnKind.AMOUNT:
-            cell.number_format = AMOUNT_FORMAT
+            cell.number_format = amount_format
         else:
             cell.number_format = "0.##"
         return
@@ -85,7 +85,8 @@ def _columns_width(part: TablePart) -> list[float]:
 
 
 def _title_block(sheet: Worksheet, table: Table, width: int, top: int, label: str) -> None:
-    sheet.cell(top, 1, label).font = _font(bold=True)
+    if label:
+        sheet.cell(top, 1, label).font = _font(bold=True)
     title = sheet.cell(top + 1, 1, clean_text(table.title))
     title.font = _font(bold=True, size=16)
     title.alignment = Alignment(horizontal="center", vertical="center")
@@ -105,6 +106,25 @@ def _title_block(sheet: Worksheet, table: Table, width: int, top: int, label: st
         sheet.cell(top + 2, half + 1).value = table.unit_label
         sheet.cell(top + 2, half + 1).alignment = Alignment(horizontal="right")
         sheet.cell(top + 2, half + 1).font = _font()
+    if table.period and width >= 3:  # a centre part: 预算年度
+        third = max(1, width // 3)
+        for merged in list(sheet.merged_cells.ranges):
+            if merged.min_row == top + 2:
+                sheet.merged_cells.remove(merged)
+        for c in range(1, width + 1):
+            sheet.cell(top + 2, c).value = None
+        _line_cell(sheet, top + 2, 1, third, table.department, "left")
+        _line_cell(sheet, top + 2, third + 1, width - third, table.period, "center")
+        _line_cell(sheet, top + 2, width - third + 1, width, table.unit_label, "right")
+
+
+def _line_cell(sheet: Worksheet, row: int, first: int, last: int, text: str, align: str) -> None:
+    cell = sheet.cell(row, first, clean_text(text))
+    cell.data_type = "s"
+    cell.font = _font()
+    cell.alignment = Alignment(horizontal=align)
+    if last > first:
+        sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
 
 def _header(sheet: Worksheet, part: TablePart, top: int) -> None:
@@ -128,7 +148,7 @@ def _merge(sheet: Worksheet, row: int, column: int, rowspan: int, colspan: int) 
         )
 
 
-def _body(sheet: Worksheet, part: TablePart, top: int, empty_note: str) -> None:
+def _body(sheet: Worksheet, part: TablePart, top: int, empty_note: str, amount_format: str = AMOUNT_FORMAT) -> None:
     if part.empty or not part.rows:
         cell = sheet.cell(top, 1, empty_note)
         cell.font = _font()
@@ -138,21 +158,26 @@ def _body(sheet: Worksheet, part: TablePart, top: int, empty_note: str) -> None:
             sheet.cell(top, c + 1).border = _BORDER
         return
     for r, row in enumerate(part.rows):
-        _row(sheet, part, row, top + r)
+        _row(sheet, part, row, top + r, amount_format)
     for merge in part.merges:
         _merge(sheet, top + merge.row, merge.column + 1, merge.rowspan, merge.colspan)
 
 
-def _row(sheet: Worksheet, part: TablePart, row: Row, number: int) -> None:
+def _row(sheet: Worksheet, part: TablePart, row: Row, number: int, amount_format: str = AMOUNT_FORMAT) -> None:
     bold = row.role in _BOLD_ROLES
     for c, (column, value) in enumerate(zip(part.columns, row.values, strict=True)):
         cell = sheet.cell(number, c + 1)
-        _write(cell, value, column.kind)
+        kind = row.kind(c, column.kind)
+        _write(cell, value, kind, amount_format)
         cell.border = _BORDER
-        cell.font = _font(bold=bold)
-        if column.kind is ColumnKind.AMOUNT or column.kind is ColumnKind.NUMBER:
+        label = c in row.labels
+        cell.font = _font(bold=bold or label)
+        if label:
+            cell.fill = _HEADER_FILL
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        elif kind is ColumnKind.AMOUNT or kind is ColumnKind.NUMBER:
             cell.alignment = Alignment(horizontal="right", vertical="center")
-        elif column.kind is ColumnKind.CODE:
+        elif kind is ColumnKind.CODE:
             cell.alignment = Alignment(horizontal="center", vertical="center")
         else:
             cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
@@ -173,8 +198,22 @@ def part_positions(table: Table) -> list[tuple[int, int]]:
     return positions
 
 
-def _sheet(workbook: Workbook, table: Table) -> None:
-    sheet = workbook.create_sheet(table.label)
+def sheet_names(tables: Sequence[Table]) -> list[str]:
+    """Valid, unique worksheet names (at most 31 characters, none of ``[]:*?/\\``)."""
+    names: list[str] = []
+    for table in tables:
+        base = re.sub(r"[\[\]:*?/\\]", "", table.sheet_name)[:31] or "表"
+        name, n = base, 1
+        while name.lower() in (x.lower() for x in names) or name == "目录":
+            n += 1
+            name = f"{base[: 31 - len(str(n)) - 1]}_{n}"
+        names.append(name)
+    return names
+
+
+def _sheet(workbook: Workbook, table: Table, name: str) -> None:
+    sheet = workbook.create_sheet(name)
+    amount_format = AMOUNT_FORMAT if table.thousands else "0.00"
     width = max(len(p.columns) for p in table.parts)
     widths = [0.0] * width
     for part in table.parts:
@@ -189,10 +228,14 @@ def _sheet(workbook: Workbook, table: Table) -> None:
             sheet.row_breaks.append(_break(top - 1))
         _title_block(sheet, table, len(part.columns), top, table.label if index == 0 else f"{table.label}（续）")
         _header(sheet, part, header_top)
-        _body(sheet, part, body_top, table.empty_note)
+        _body(sheet, part, body_top, table.empty_note, amount_format)
+    if table.note:
+        last = positions[-1][1] + (len(table.parts[-1].rows) if table.parts[-1].rows else 1)
+        _line_cell(sheet, last, 1, max(1, width), table.note, "left")
     header_top, body_top = positions[0]
-    sheet.freeze_panes = sheet.cell(body_top, 1)
-    sheet.print_title_rows = f"{header_top}:{body_top - 1}"
+    if body_top > header_top:  # a form has no header to repeat or freeze
+        sheet.freeze_panes = sheet.cell(body_top, 1)
+        sheet.print_title_rows = f"{header_top}:{body_top - 1}"
     setup = sheet.page_setup
     setup.orientation = "landscape" if table.landscape else "portrait"
     setup.paperSize = sheet.PAPERSIZE_A4
@@ -218,8 +261,8 @@ def _contents(workbook: Workbook, tables: Sequence[Table], title: str) -> None:
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
     sheet.cell(2, 1, "表号").font = _font(bold=True)
     sheet.cell(2, 2, "表名").font = _font(bold=True)
-    for i, table in enumerate(tables, start=3):
-        sheet.cell(i, 1, table.label).font = _font()
+    for i, (table, name) in enumerate(zip(tables, sheet_names(tables), strict=True), start=3):
+        sheet.cell(i, 1, table.label or name).font = _font()
         sheet.cell(i, 2, clean_text(table.toc_title)).font = _font()
         for c in (1, 2):
             sheet.cell(i, c).border = _BORDER
@@ -231,8 +274,8 @@ def render_xlsx(tables: Sequence[Table], title: str) -> bytes:
     """The workbook as bytes: a 目录 sheet, then one sheet per table; the same tables give the same bytes."""
     workbook = Workbook()
     _contents(workbook, tables, title)
-    for table in tables:
-        _sheet(workbook, table)
+    for table, name in zip(tables, sheet_names(tables), strict=True):
+        _sheet(workbook, table, name)
     workbook.properties.creator = "budgetgen"
     workbook.properties.lastModifiedBy = "budgetgen"
     workbook.properties.title = clean_text(title)
