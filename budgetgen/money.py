@@ -129,3 +129,12 @@ def tree_from_paths(root_key: Hashable, amounts: Iterable[tuple[Sequence[Hashabl
 def format_wan(value: Decimal, separators: bool = True) -> str:
     """A displayed 万元 value as text: two decimals, thousands separators by default."""
     return f"{value:,.2f}" if separators else f"{value:.2f}"
+
+
+def format_wan_short(value: Decimal) -> str:
+    """万元 as some layouts write it in sentences: two decimals at most, trailing zeros dropped, no separators.
+
+    837.60 → ``837.6``, 3.00 → ``3``, 0 → ``0``.
+    """
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text

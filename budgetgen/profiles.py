@@ -17,8 +17,6 @@ from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.io.yaml_source import read_yaml
 from budgetgen.model.types import FunctionCode, StaffKind, UnitKind
 
-DEFAULT_PROFILE = "sichuan-2025"
-
 
 def templates_root() -> Path:
     """The templates folder: installed beside the package, or at the top of a source checkout."""
@@ -27,6 +25,14 @@ def templates_root() -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("templates folder not found")  # pragma: no cover - broken install
+
+
+def default_profile() -> str:
+    """The profile used when none is named: ``templates/DEFAULT`` says which (data, not code)."""
+    return (templates_root() / "DEFAULT").read_text(encoding="utf-8").strip()
+
+
+DEFAULT_PROFILE = default_profile()
 
 
 class _Settings(BaseModel):
@@ -74,9 +80,15 @@ class Performance(_Settings):
 
 
 class CheckSettings(_Settings):
-    """Settings of the checks: which 项 an economic code may be booked on (prefixes)."""
+    """Settings of the checks: which 项 an economic code may be booked on (prefixes), rules switched off.
+
+    ``requires`` lists the input facts the layout prints (paths such as ``units[].assets.total_value``,
+    ``units[].projects[].spending_plan``): a missing one is reported where it should be.
+    """
 
     econ_functions: dict[str, list[str]] = Field(default_factory=dict)
+    disabled: list[str] = Field(default_factory=list)
+    requires: list[str] = Field(default_factory=list)
 
 
 class ProfileSettings(_Settings):
@@ -84,6 +96,7 @@ class ProfileSettings(_Settings):
 
     name: str
     title: str
+    description: str = ""
     derivation: Derivation = Field(default_factory=Derivation)
     running_cost: RunningCost = Field(default_factory=RunningCost)
     three_public_names: ThreePublicNames = Field(default_factory=ThreePublicNames)

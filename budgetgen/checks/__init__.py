@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from budgetgen.checks import balance, classification, contributions, performance, texts  # noqa: F401 - registers
+from budgetgen.checks import balance, classification, contributions, performance, required, texts  # noqa: F401
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.registry import RULES, RuleInfo
 from budgetgen.diagnostics import Diagnostic, Severity
@@ -13,7 +13,7 @@ from budgetgen.diagnostics import Diagnostic, Severity
 def run_checks(ctx: CheckContext, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Diagnostic]:
     """Every finding of every registered rule (or the selected ones), in input order."""
     chosen = set(select)
-    skipped = set(ignore)
+    skipped = set(ignore) | set(ctx.ledger.settings.checks.disabled)  # rules the layout does not apply
     found: list[Diagnostic] = []
     for code, info in sorted(RULES.items()):
         if (chosen and code not in chosen) or code in skipped:

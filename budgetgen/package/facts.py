@@ -141,6 +141,7 @@ class TextFacts:
     procurement: dict[str, Amount]
     performance: dict[str, tuple[int, Amount]]
     functions_used: list[Named]
+    operating_items: list[Named] = field(default_factory=list)  # 公用经费 by economic 款, in code order
 
 
 def _amount(figures: Figures, key: Hashable) -> Amount:
@@ -257,6 +258,12 @@ def build_text_facts(ledger: Ledger) -> TextFacts:
     total_count = sum(count for count, _ in performance.values())
     performance["total"] = (total_count, _amount(figures, ("performance", "total")))
 
+    operating_all = _scoped(ledger, lambda f: f.kind is ExpenditureKind.OPERATING)
+    exact_by_section, shown_by_section = _group(operating_all, lambda f: f.econ_section)
+    operating_items = [
+        Named(str(code), ledger.catalog.econ_name(str(code)), Amount(shown_by_section[code], exact_by_section[code]))
+        for code in sorted(exact_by_section, key=str)
+    ]
     used = [
         Named(code, ledger.catalog.function_name(code), _amount(figures, ("function", code)))
         for code in figures.keys("function")
@@ -304,6 +311,7 @@ def build_text_facts(ledger: Ledger) -> TextFacts:
         procurement=procurement,
         performance=performance,
         functions_used=used,
+        operating_items=operating_items,
     )
 
 

@@ -26,6 +26,8 @@ from budgetgen.package.spec import CellSpec, RecordRow, TableSpec, TablesSpec
 from budgetgen.package.views import record_context
 
 _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_ENV.filters["money"] = lambda value: "" if value is None else f"{value:.2f}"  # 万元 in a sentence-like cell
+_ENV.filters["plain"] = lambda value: "" if value is None else f"{value.normalize():f}"  # a weight as entered
 _KINDS = {"text": ColumnKind.TEXT, "code": ColumnKind.CODE, "amount": ColumnKind.AMOUNT, "number": ColumnKind.NUMBER}
 _ROLES = {"total": RowRole.TOTAL, "group": RowRole.GROUP, "item": RowRole.ITEM, "detail": RowRole.DETAIL}
 
@@ -96,13 +98,13 @@ class _Grid:
         self.rows: list[Row] = []
         self.merges: list[Merge] = []
 
-    def add(self, role: RowRole, cells: Sequence[tuple[CellSpec, Value, ColumnKind]]) -> None:
+    def add(self, role: RowRole, cells: Sequence[tuple[CellSpec, Value, ColumnKind, int]]) -> None:
         r = len(self.rows)
         values: list[Value] = [None] * self.width
         kinds = [ColumnKind.TEXT] * self.width
         labels: set[int] = set()
         column = 0
-        for cell, value, kind in cells:
+        for cell, value, kind, rowspan in cells:
             while (r, column) in self.covered:
                 column += 1
             if column >= self.width:
@@ -111,9 +113,9 @@ class _Grid:
             values[column], kinds[column] = value, kind
             if cell.label:
                 labels.add(column)
-            if span > 1 or cell.rowspan > 1:
-                self.merges.append(Merge(r, column, cell.rowspan, span))
-            for dr in range(cell.rowspan):
+            if span > 1 or rowspan > 1:
+                self.merges.append(Merge(r, column, rowspan, span))
+            for dr in range(rowspan):
                 for dc in range(span):
                     if dr or dc:
                         self.covered.add((r + dr, column + dc))
@@ -152,7 +154,8 @@ def _add_row(grid: _Grid, row: RecordRow, context: Mapping[str, Any], columns: S
     for cell in _cells(row):
         value = evaluate(cell, context, where)
         default = columns[min(position, len(columns) - 1)].kind
-        cells.append((cell, value, _kind(cell, value, default)))
+        rowspan = cell.rowspan if isinstance(cell.rowspan, int) else int(_raw(cell.rowspan.lstrip("="), context, where))
+        cells.append((cell, value, _kind(cell, value, default), max(1, rowspan)))
         position += cell.span
     grid.add(_ROLES[row.role], cells)
 
@@ -164,10 +167,18 @@ def records_table(
     displayed: Sequence[tuple[Fact, Decimal]],
     unit: Unit | None,
     project: Project | None,
+    labels: Mapping[str, object],
 ) -> TablePart:
-    """A record table or form of a profile for one unit / project (or the whole budget)."""
+    """A record table or form of a profile for one unit / project (or the whole budget).
+
+    ``labels`` fill the placeholders of the column headers ({year}, {last_year} …).
+    """
     columns = tuple(
-        Column(tuple(c.path), _KINDS[c.kind or ("amount" if c.measure else "text")], c.width or 10.0)
+        Column(
+            tuple(p.format(**labels) for p in c.path),
+            _KINDS[c.kind or ("amount" if c.measure else "text")],
+            c.width or 10.0,
+        )
         for c in spec.columns
     )
     header, depth = header_grid([c.path for c in columns]) if spec.header else ((), 0)

@@ -137,7 +137,7 @@ class CellSpec(_Spec):
 
     value: str = ""
     span: int = Field(1, ge=1)
-    rowspan: int = Field(1, ge=1)
+    rowspan: int | str = 1  # a number, or an ``=`` expression (a label beside a repeated block)
     kind: Literal["text", "code", "amount", "number"] | None = None
     label: bool = False
 

@@ -139,11 +139,15 @@ def horizontal_totals(
             continue
         members: list[int] = []
         for i, c in amounts:
+            if c.path[-1].startswith("其中"):  # a part shown beside its whole, in no sum
+                continue
             if (c.path[:-1] == parent and c.path[-1] not in TOTAL_LABELS) or (
                 len(c.path) == depth + 2 and c.path[:depth] == parent and c.path[-1] in TOTAL_LABELS
             ):
                 members.append(i)
         by_index = dict(amounts)
+        if not members:
+            continue
         for total in totals:
             measure = by_index[total].measure
             assert measure is not None
@@ -535,6 +539,10 @@ def label_values(
         "unit_name": one.name if one else department.name,
         "n": n,
         "project_name": project.name if project else "",
+        # who files a unit-wide form: the department for a one-unit budget (as published), else the unit
+        "filer": f"{department.code}-{department.name}"
+        if len(budget.units) == 1 or one is None
+        else f"{one.code}-{one.name}",
     }
 
 
@@ -559,6 +567,7 @@ def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
         style = _style(specs, spec)
         facts = [(f, v) for f, v in displayed if spec.scope.matches(f)]
         for n, (unit, project) in enumerate(_instances(ledger, spec), start=1):
+            values = label_values(ledger, unit, project, n)
             if spec.layout == "balance":
                 parts = _balance_table(ledger, spec, facts, style)
             elif spec.layout == "indicators":
@@ -566,12 +575,11 @@ def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
             elif spec.layout == "lines":
                 parts = _lines_table(spec, facts, style)
             elif spec.layout == "records":
-                parts = [records_table(ledger, spec, specs, displayed, unit, project)]
+                parts = [records_table(ledger, spec, specs, displayed, unit, project, values)]
             else:
                 parts = _grid_table(ledger, spec, facts, style)
             if style.serial or style.column_numbers:
                 parts = [numbered_part(p, style.serial, style.column_numbers) for p in parts]
-            values = label_values(ledger, unit, project, n)
             title = spec.title.format(**values)
             label = f"附表{spec.number}" if style.numbered else ""
             empty_note = (spec.empty_note if spec.empty_note is not None else specs.empty_note).format(**values)

@@ -2,7 +2,8 @@
 
 The template decides the wording (a new province is a new template); the figures come from
 ``package.facts``. Templates are rendered with autoescaping on and emit only ``h1``-``h3``, ``p``
-and ``strong``; the parser below turns that into ``Section`` objects that any renderer can walk.
+and ``strong`` (and ``<p data-table="key">`` where a table of the profile goes); the parser below
+turns that into ``Section`` objects that any renderer can walk.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import jinja2
 
 from budgetgen.ledger.build import Ledger
 from budgetgen.model.budget import Assets, Texts, ThreePublicTexts
-from budgetgen.money import format_wan
+from budgetgen.money import format_wan, format_wan_short
 from budgetgen.package.facts import TextFacts, build_text_facts, class_short_name
 from budgetgen.package.model import Paragraph, Section
 from budgetgen.package.tables import chinese_number, organisation_name
@@ -30,14 +31,15 @@ def missing(label: str) -> str:
 
 
 def environment(profile: str) -> jinja2.Environment:
-    """The Jinja2 environment of a profile: its folder only, autoescape on, undefined is an error."""
+    """The Jinja2 environment of a profile: its folder, then the shared templates; autoescape on, strict."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_root() / profile)),
+        loader=jinja2.FileSystemLoader([str(templates_root() / profile), str(templates_root() / "_shared")]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
     )
     env.filters["wan"] = format_wan
+    env.filters["wan_short"] = format_wan_short
     env.filters["pct"] = lambda value: f"{value:.2f}"
     env.globals["missing"] = missing
     env.globals["ordinal"] = chinese_number
@@ -71,11 +73,13 @@ class _Parser(HTMLParser):
         self.text = ""
         self.strong = ""
         self.in_strong = False
+        self.table: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("h1", "h2", "h3", "p"):
             self.tag, self.text, self.strong = tag, "", ""
             self.anchor = dict(attrs).get("id") or ""
+            self.table = dict(attrs).get("data-table")
         elif tag == "strong":
             self.in_strong = True
 
@@ -87,7 +91,9 @@ class _Parser(HTMLParser):
             return
         text = " ".join(self.text.split()) if tag != "p" else self.text.strip()
         if tag == "p":
-            if text and self.stack:
+            if self.table and self.stack:  # <p data-table="key">: the tables of that key go here
+                self.stack[-1].paragraphs.append(Paragraph("", table=self.table))
+            elif text and self.stack:
                 found = tuple(MISSING.findall(text))
                 self.stack[-1].paragraphs.append(Paragraph(text, found, self.strong or None))
         else:
@@ -117,6 +123,7 @@ def parse_sections(markup: str) -> tuple[Section, ...]:
 def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) -> tuple[Section, ...]:
     """The explanatory text of the package (parts 一 to 三) as sections."""
     from budgetgen.package.document import package_kind
+    from budgetgen.package.views import record_context
 
     f = facts or build_text_facts(ledger)
     budget = ledger.budget
@@ -148,6 +155,7 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
         running_cost_name=settings.running_cost.name,
         fn=catalog.function_name,
         explanation=explanation,
+        records=record_context(ledger, list(ledger.displayed()), {}, None, None),
     )
     return parse_sections(markup)
 

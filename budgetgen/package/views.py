@@ -15,7 +15,7 @@ from typing import Any
 from budgetgen.ledger.aggregates import three_public_item
 from budgetgen.ledger.build import Ledger
 from budgetgen.ledger.facts import Fact
-from budgetgen.model.budget import Assets, ProcurementItem, Project, ThreePublic, Unit
+from budgetgen.model.budget import Assets, ProcurementItem, Project, ThreePublic, Unit, UnitPerformance
 from budgetgen.model.types import FundSource
 from budgetgen.money import round_wan
 
@@ -148,6 +148,26 @@ class ProcurementView:
             hit = source.value == group
         return self.amount if hit else ZERO
 
+    @property
+    def general(self) -> Decimal:
+        """一般公共预算拨款."""
+        return self.source_amount("一般公共预算")
+
+    @property
+    def fund(self) -> Decimal:
+        """政府性基金预算拨款."""
+        return self.source_amount("政府性基金预算")
+
+    @property
+    def special(self) -> Decimal:
+        """财政专户核拨."""
+        return self.source_amount("special")
+
+    @property
+    def others(self) -> Decimal:
+        """其他来源收入 (国有资本经营预算 counts here: the form has no column for it)."""
+        return self.amount - self.general - self.fund - self.special
+
 
 @dataclass(frozen=True)
 class AssetsView:
@@ -178,6 +198,11 @@ class AssetsView:
     def planned(self) -> Decimal:
         """本年拟购置固定资产 in 万元."""
         return round_wan(sum((a.planned_purchases for a in self.assets), Decimal(0)))
+
+
+def numbered(items: Sequence[str]) -> str:
+    """``1、…`` one per line: a list of goals in one cell."""
+    return "\n".join(f"{i}、{text}" for i, text in enumerate(items, start=1))
 
 
 def funded_projects(ledger: Ledger, units: Sequence[Unit], basic: bool = False) -> list[Project]:
@@ -222,6 +247,7 @@ def record_context(
         "unit": units[0],
         "units": units,
         "project": project,
+        "performance": units[0].performance or UnitPerformance(),
         "project_amount": amount
         if project is None
         else Amounts([(f, v) for f, v in amount.displayed if f.project == project.code]),
@@ -234,6 +260,7 @@ def record_context(
         "labels": dict(labels),
         "label": lambda text: labels.get(text, text),
         "wan": wan,
+        "numbered": numbered,
         "missing": missing,
         "execution_weight": ledger.settings.performance.execution_weight,
         "zero": ZERO,

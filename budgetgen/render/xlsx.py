@@ -92,6 +92,12 @@ def _title_block(sheet: Worksheet, table: Table, width: int, top: int, label: st
     title.alignment = Alignment(horizontal="center", vertical="center")
     sheet.merge_cells(start_row=top + 1, start_column=1, end_row=top + 1, end_column=width)
     sheet.row_dimensions[top + 1].height = 30
+    if table.period and width >= 3:  # three parts: 部门, 预算年度 in the centre, 金额单位
+        third = max(1, width // 3)
+        _line_cell(sheet, top + 2, 1, third, table.department, "left")
+        _line_cell(sheet, top + 2, third + 1, width - third, table.period, "center")
+        _line_cell(sheet, top + 2, width - third + 1, width, table.unit_label, "right")
+        return
     half = max(1, width // 2)
     department = sheet.cell(top + 2, 1, clean_text(table.department))
     department.data_type = "s"
@@ -106,16 +112,6 @@ def _title_block(sheet: Worksheet, table: Table, width: int, top: int, label: st
         sheet.cell(top + 2, half + 1).value = table.unit_label
         sheet.cell(top + 2, half + 1).alignment = Alignment(horizontal="right")
         sheet.cell(top + 2, half + 1).font = _font()
-    if table.period and width >= 3:  # a centre part: 预算年度
-        third = max(1, width // 3)
-        for merged in list(sheet.merged_cells.ranges):
-            if merged.min_row == top + 2:
-                sheet.merged_cells.remove(merged)
-        for c in range(1, width + 1):
-            sheet.cell(top + 2, c).value = None
-        _line_cell(sheet, top + 2, 1, third, table.department, "left")
-        _line_cell(sheet, top + 2, third + 1, width - third, table.period, "center")
-        _line_cell(sheet, top + 2, width - third + 1, width, table.unit_label, "right")
 
 
 def _line_cell(sheet: Worksheet, row: int, first: int, last: int, text: str, align: str) -> None:
