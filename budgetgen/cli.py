@@ -341,6 +341,18 @@ def batch(
 
 
 @cli.command()
+@report_errors
+def profiles() -> None:
+    """列出可用的样式（templates/ 下的文件夹），每行一个：名称和说明。"""
+    from budgetgen.profiles import available_profiles, load_profile
+
+    for name in available_profiles():
+        settings = load_profile(name)
+        marker = "（默认）" if name == DEFAULT_PROFILE else ""
+        click.echo(f"{name}  {settings.description or settings.title}{marker}")
+
+
+@cli.command()
 def schema() -> None:
     """输出输入格式的 JSON Schema（供编辑器校验和补全）。"""
     from budgetgen.schema import input_schema_json

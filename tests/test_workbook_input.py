@@ -77,6 +77,7 @@ SHEET_ORDER = [
     "项目",
     "项目明细",
     "绩效指标",
+    "整体绩效指标",
     "收入",
     "政府采购",
     "文字说明",
@@ -417,8 +418,8 @@ def test_headers_bold_frozen_and_protected(full_book: Workbook) -> None:
         headers = [str(cell.value) for cell in sheet[1]]
         assert headers == [c.header + ("*" if c.required else "") for c in layout.SHEET_BY_NAME[name].columns]
     general = full_book["基本信息"]
-    assert [general.cell(r, 1).value for r in range(2, 8)] == [label for label, _, _ in layout.GENERAL_ROWS]
-    for r in range(2, 8):
+    assert [general.cell(r, 1).value for r in range(2, 2 + len(layout.GENERAL_ROWS))] == [label for label, _, _ in layout.GENERAL_ROWS]
+    for r in range(2, 2 + len(layout.GENERAL_ROWS)):
         assert general.cell(r, 1).protection.locked
         assert not general.cell(r, 2).protection.locked
     assert full_book["公用经费"]["D2"].value == 437000
@@ -641,6 +642,7 @@ def test_the_base_of_the_bad_workbooks_is_valid(base: bytes, examples: dict[str,
         "R01",
         "一般公共预算",
         "当年拨款",
+        None,  # 教学科研人员出国
     ]
     assert book["工资项目"]["B2"].value == "在职人员"
     assert book["项目"]["C2"].value == "基本工资"

@@ -94,6 +94,10 @@ def _value(obj: Any, col: layout.Col, catalog: Catalog) -> Any:
         return coded(catalog, value, econ=True)
     if col.kind in (layout.LIST, layout.STAFF_KINDS):
         return "、".join(getattr(v, "value", v) for v in value) or None
+    if col.kind == layout.LINES:
+        return "\n".join(value) or None
+    if col.kind == layout.FLAG:
+        return "是" if value else None
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return int(value)
@@ -138,6 +142,8 @@ def _unit_rows(unit: Unit, add: Any) -> None:
     for project in unit.projects:
         for indicator in project.indicators:
             add("绩效指标", indicator, unit=code, project=project.code)
+    for unit_indicator in unit.performance.indicators if unit.performance else ():
+        add("整体绩效指标", unit_indicator, unit=code)
     for entry in unit.income:
         add("收入", entry, unit=code)
     for purchase in unit.procurement:

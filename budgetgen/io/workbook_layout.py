@@ -11,6 +11,7 @@ from dataclasses import dataclass
 # Column kinds: text, int, money, rate, list (several values joined by 、), function / econ codes,
 # and the closed vocabularies that get a dropdown.
 TEXT, INT, MONEY, RATE, LIST = "text", "int", "money", "rate", "list"
+LINES, FLAG = "lines", "flag"  # a list with one item per line in the cell; 是 / 否
 FUNCTION, ECON = "function", "econ"
 UNIT_KIND, STAFF_KIND, SOURCE, SUB_SOURCE = "unit_kind", "staff_kind", "source", "sub_source"
 CATEGORY, COMPARISON, DIRECTION, PROCUREMENT = "category", "comparison", "direction", "procurement"
@@ -56,6 +57,7 @@ GENERAL_ROWS: tuple[tuple[str, str, str], ...] = (
     ("金额单位", "amount_unit", AMOUNT_UNIT),
     ("部门代码", "department.code", TEXT),
     ("部门名称", "department.name", TEXT),
+    ("部门简称", "department.short_name", TEXT),
     ("编制日期", "prepared_on", TEXT),
     ("格式版本", "format_version", INT),
 )
@@ -86,6 +88,23 @@ SHEETS: tuple[Sheet, ...] = (
             Col("上年公务用车购置费", "last_year.three_public.vehicles_purchase", MONEY, 12),
             Col("上年公务用车运行维护费", "last_year.three_public.vehicles_running", MONEY, 12),
             Col("上年公务接待费", "last_year.three_public.reception", MONEY, 12),
+            Col("单位规格", "rank", TEXT, 10, False, "如 正处级、股级"),
+            Col("经费保障形式", "funding_form", TEXT, 16, False, "如 财政性资金基本保证"),
+            Col("零值列示科目", "show_zero", LIST, 20, False, "金额为零也列示的功能科目或经济科目，多个用“、”分隔"),
+            Col("固定资产总额", "assets.total_value", MONEY, 12, False, "上年末"),
+            Col("房屋面积（平方米）", "assets.building_area", MONEY, 10),
+            Col("房屋价值", "assets.building_value", MONEY, 12),
+            Col("办公用房面积（平方米）", "assets.office_area", MONEY, 10),
+            Col("办公用房价值", "assets.office_value", MONEY, 12),
+            Col("车辆价值", "assets.vehicles_value", MONEY, 12),
+            Col("单价20万元以上设备价值", "assets.equipment_value", MONEY, 12),
+            Col("其他固定资产价值", "assets.other_value", MONEY, 12),
+            Col("本年拟购置固定资产", "assets.planned_purchases", MONEY, 12),
+            Col("整体绩效目标", "performance.overall_target", TEXT, 40),
+            Col("主要任务：项目支出", "performance.main_tasks.project", TEXT, 30),
+            Col("主要任务：人员经费", "performance.main_tasks.personnel", TEXT, 24),
+            Col("主要任务：公用经费", "performance.main_tasks.operating", TEXT, 24),
+            Col("整体绩效其他说明", "performance.other_notes", TEXT, 24),
         ),
     ),
     Sheet(
@@ -143,6 +162,7 @@ SHEETS: tuple[Sheet, ...] = (
             Col("功能科目", "function", FUNCTION, 30),
             Col("所属项目", "project", TEXT, 12),
             *FUNDING,
+            Col("教学科研人员出国", "research", FLAG, 10, False, "因公出国（境）费用于教学科研人员填“是”"),
         ),
     ),
     Sheet(
@@ -156,6 +176,17 @@ SHEETS: tuple[Sheet, ...] = (
             Col("功能科目", "function", FUNCTION, 30),
             Col("年度目标", "annual_goal", TEXT, 40),
             Col("主要用途", "purpose", TEXT, 30),
+            Col("绩效目标（分条）", "goals", LINES, 40, False, "每行一条"),
+            Col("3月底累计支出%", "spending_plan.march", MONEY, 8),
+            Col("6月底累计支出%", "spending_plan.june", MONEY, 8),
+            Col("10月底累计支出%", "spending_plan.october", MONEY, 8),
+            Col("12月底累计支出%", "spending_plan.december", MONEY, 8),
+            Col("职能职责与活动", "duty_activity", TEXT, 24, False, "如 04-社会保险参保登记及宣传"),
+            Col("项目经办人", "contact.name", TEXT, 10),
+            Col("经办人电话", "contact.phone", TEXT, 14),
+            Col("预算执行率权重", "execution_weight", MONEY, 8, False, "留空按样式默认（10）"),
+            Col("社会投入资金", "outside_funds.social", MONEY, 12),
+            Col("银行贷款", "outside_funds.bank_loans", MONEY, 12),
         ),
     ),
     Sheet(
@@ -169,6 +200,7 @@ SHEETS: tuple[Sheet, ...] = (
             Col("金额", "amount", MONEY, 14, True),
             *FUNDING,
             Col("功能科目", "function", FUNCTION, 30, False, "留空为项目的功能科目"),
+            Col("教学科研人员出国", "research", FLAG, 10, False, "因公出国（境）费用于教学科研人员填“是”"),
         ),
     ),
     Sheet(
@@ -183,8 +215,27 @@ SHEETS: tuple[Sheet, ...] = (
             Col("指标性质", "comparison", COMPARISON, 8, True),
             Col("指标值", "value", TEXT, 10, True),
             Col("度量单位", "unit_of_measure", TEXT, 10),
+            Col("权重", "weight", MONEY, 8),
+            Col("指标方向性", "direction", DIRECTION, 10),
+            Col("绩效指标描述", "description", TEXT, 24),
+            Col("指标值确定依据", "basis", TEXT, 20),
+            Col("本年指标值", "value_this_year", TEXT, 10, False, "留空同指标值"),
+            Col("本年权重", "weight_this_year", MONEY, 8, False, "留空同权重"),
+            Col("备注", "note", TEXT, 16),
+        ),
+    ),
+    Sheet(
+        "整体绩效指标",
+        "单位整体支出的年度绩效指标：每个三级指标一行，权重合计 100。",
+        (
+            UNIT,
+            Col("一级指标", "level1", TEXT, 12, True),
+            Col("二级指标", "level2", TEXT, 14, True),
+            Col("三级指标", "name", TEXT, 28, True),
+            Col("指标性质", "comparison", COMPARISON, 8, True),
+            Col("指标值", "value", TEXT, 10, True),
+            Col("度量单位", "unit_of_measure", TEXT, 10),
             Col("权重", "weight", MONEY, 8, True),
-            Col("指标方向性", "direction", DIRECTION, 10, True),
         ),
     ),
     Sheet(
@@ -206,6 +257,12 @@ SHEETS: tuple[Sheet, ...] = (
             Col("采购类别", "category", PROCUREMENT, 10, True),
             Col("金额", "amount", MONEY, 14, True),
             Col("所属项目", "project", TEXT, 12),
+            Col("资金来源", "source", SOURCE, 16, False, "留空为一般公共预算"),
+            Col("政府采购目录序号", "catalog_number", TEXT, 10),
+            Col("数量单位", "unit_of_measure", TEXT, 8),
+            Col("数量", "quantity", MONEY, 8),
+            Col("单价", "unit_price", MONEY, 10),
+            Col("其他渠道资金", "other_channels", MONEY, 12),
         ),
     ),
     Sheet(
@@ -237,6 +294,13 @@ TEXT_FIELDS: dict[str, str] = {
     "公务用车用途": "three_public.vehicles_purpose",
     "政府采购补充说明": "procurement",
     "国有资产补充说明": "assets",
+    "公务用车购置费变化原因": "three_public.vehicles_purchase_reason",
+    "公务用车运行维护费变化原因": "three_public.vehicles_running_reason",
+    "“三公”经费合计变化原因": "three_public.total_reason",
+    "总体绩效目标": "performance_overall",
+    "分类绩效目标": "performance_by_category",
+    "工作保障措施": "performance_measures",
+    "其他需说明的事项": "other_matters",
 }
 
 SHEET_BY_NAME = {sheet.name: sheet for sheet in (GENERAL, *SHEETS)}

@@ -122,6 +122,11 @@ def _convert(col: layout.Col, value: Any) -> Any:
         splitter = _SPLIT_NAMES if col.field == "subordinate_units" else _SPLIT
         parts = [part.strip() for part in splitter.split(text) if part.strip()]
         return [part.split()[0] if col.field == "base" else part for part in parts]
+    if col.kind == layout.LINES:
+        return [line.strip() for line in (_text(value) or "").splitlines() if line.strip()]
+    if col.kind == layout.FLAG:
+        flag = _text(value) or ""
+        return {"是": True, "否": False}.get(flag, flag)
     if col.kind in (layout.MONEY, layout.RATE, layout.INT):
         return value.strip() if isinstance(value, str) else value
     return _text(value)
@@ -303,6 +308,12 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
             entry: dict[str, Any] = {}
             _put(entry, row, ("units", u, "projects", p, part, len(entries)), positions, ("unit", "project"))
             entries.append(entry)
+    for row in reader.rows(sheets["整体绩效指标"], required=False):
+        u, unit = owner(row)
+        indicators = unit.setdefault("performance", {}).setdefault("indicators", [])
+        entry = {}
+        _put(entry, row, ("units", u, "performance", "indicators", len(indicators)), positions, ("unit",))
+        indicators.append(entry)
     _simple(reader, sheets["收入"], "income", owner, positions)
     _simple(reader, sheets["政府采购"], "procurement", owner, positions)
     for row in reader.rows(sheets["文字说明"], required=False):
