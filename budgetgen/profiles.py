@@ -91,12 +91,21 @@ class CheckSettings(_Settings):
     requires: list[str] = Field(default_factory=list)
 
 
+class DocumentSettings(_Settings):
+    """How the package is put together: tables before the text, a 目录 (read by the page template and the PDF join)."""
+
+    tables_first: bool = False
+    toc: bool = True
+    toc_key: str = ""  # the key of the text tables that the 目录 lists too
+
+
 class ProfileSettings(_Settings):
     """The settings file of a profile."""
 
     name: str
     title: str
     description: str = ""
+    document: DocumentSettings = Field(default_factory=DocumentSettings)
     derivation: Derivation = Field(default_factory=Derivation)
     running_cost: RunningCost = Field(default_factory=RunningCost)
     three_public_names: ThreePublicNames = Field(default_factory=ThreePublicNames)

@@ -546,6 +546,11 @@ def label_values(
     }
 
 
+def _or(value: str | None, default: str) -> str:
+    """A table's own label (an empty one too), else the profile's default."""
+    return default if value is None else value
+
+
 def _instances(ledger: Ledger, spec: TableSpec) -> list[tuple[Unit | None, Project | None]]:
     """One table, or one per unit, or one per 项目支出 project with money (input order)."""
     if spec.repeat == "units":
@@ -582,7 +587,7 @@ def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
                 parts = [numbered_part(p, style.serial, style.column_numbers) for p in parts]
             title = spec.title.format(**values)
             label = f"附表{spec.number}" if style.numbered else ""
-            empty_note = (spec.empty_note if spec.empty_note is not None else specs.empty_note).format(**values)
+            empty_note = _or(spec.empty_note, specs.empty_note).format(**values)
             note = empty_note if style.empty_total and not facts and spec.layout != "records" else ""
             tables.append(
                 Table(
@@ -590,8 +595,8 @@ def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
                     label=label,
                     title=title,
                     toc_title=(spec.toc_title or spec.title).format(**values),
-                    department=(spec.department_label or specs.department_label).format(**values),
-                    unit_label=(spec.unit_label if spec.unit_label is not None else specs.unit_label).format(**values),
+                    department=_or(spec.department_label, specs.department_label).format(**values),
+                    unit_label=_or(spec.unit_label, specs.unit_label).format(**values),
                     parts=tuple(parts),
                     empty_note=empty_note,
                     landscape=spec.landscape,

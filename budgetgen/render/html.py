@@ -15,7 +15,7 @@ from markupsafe import Markup
 from budgetgen.package.model import Document, Table, TablePart, Value
 from budgetgen.package.tables import chinese_number
 from budgetgen.package.text import environment
-from budgetgen.profiles import templates_root
+from budgetgen.profiles import load_profile, templates_root
 
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -149,6 +149,7 @@ def render_html(
         show_front=front,
         pieces=whole_pieces(document.appendix) if slices is None else sliced_pieces(document, slices),
         merged_cells=merged_cells,
+        settings=load_profile(profile),
         whole=lambda table: whole_pieces((table,)),
         toc_pages=toc_pages,
         footers=footers,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetgen.package.model import Document, TablePart
-from budgetgen.profiles import templates_root
+from budgetgen.profiles import load_profile, templates_root
 from budgetgen.render.html import Slice
 
 FIXED_EPOCH = "946684800"  # 2000-01-01, the HTML's dcterms dates
@@ -202,8 +202,13 @@ def render_pdf_package(
         chunks[0] = render_chunk(html_for(front=True, slices=(), toc_pages=toc, footers=False), profile, strict)
         if chunks[0].pages == front.pages:
             break
+    front_chunk = chunks[0]
+    if load_profile(profile).document.tables_first:  # the layout prints its tables before the text
+        chunks = [*chunks[1:], front_chunk]
     landscape = [flag for chunk in chunks for flag in chunk.landscape]
-    cover = chunks[0].anchors.get("cover", 0)
+    cover_page = front_chunk.anchors.get("cover")
+    front_start = len(landscape) - front_chunk.pages if chunks[0] is not front_chunk else 0
+    cover = None if cover_page is None else front_start + cover_page
     footers = render_chunk(_footer_html(html_for, landscape, cover), profile, strict)
     writer = PdfWriter()
     for chunk in chunks:
@@ -214,11 +219,11 @@ def render_pdf_package(
         page.compress_content_streams()  # merging leaves the joined content uncompressed
     offset = 0
     part_four = None
-    for index, chunk in enumerate(chunks):
-        if index == 0:
+    for chunk in chunks:
+        if chunk is front_chunk:
             for label, (page, _x, _y), children, _state in chunk.bookmarks:
-                node = writer.add_outline_item(title=label, page_number=page)
-                _outline(writer, children, 0, node)
+                node = writer.add_outline_item(title=label, page_number=offset + page)
+                _outline(writer, children, offset, node)
                 if chunk.anchors.get("part-4") == page and label.startswith("第四部分"):
                     part_four = node
         else:
@@ -237,7 +242,7 @@ def render_pdf_package(
     return out.getvalue()
 
 
-def _footer_html(html_for: Callable[..., str], landscape: list[bool], cover: int) -> str:
+def _footer_html(html_for: Callable[..., str], landscape: list[bool], cover: int | None) -> str:
     """Blank pages of the package's sizes whose only content is the page number (none on the cover)."""
     css_source = html_for(front=False, slices=(), footers=True)
     head = css_source.split("<body", 1)[0]
