@@ -24,7 +24,7 @@ def _funded(ctx: CheckContext) -> Iterator[tuple[int, Unit, int, Project]]:
 def project_has_goal(ctx: CheckContext) -> Iterator[Finding]:
     """Every funded project states its 年度目标."""
     for u, _unit, p, project in _funded(ctx):
-        if not project.annual_goal:
+        if not project.annual_goal and not project.goals:
             yield Finding(f"项目“{project.name}”有预算但没有年度目标（annual_goal）", ("units", u, "projects", p))
 
 

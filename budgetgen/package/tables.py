@@ -477,7 +477,7 @@ def numbered_part(part: TablePart, serial: bool, column_numbers: bool) -> TableP
     columns, header, depth = part.columns, part.header, part.header_rows
     rows, merges, totals = part.rows, part.merges, part.totals
     if serial:
-        columns = (Column(("序号",), ColumnKind.CODE, 5.0), *columns)
+        columns = (Column(("序号",), ColumnKind.CODE, 7.0), *columns)
         header = (HeaderCell("序号", 0, 0, max(depth, 1), 1), *(replace(h, column=h.column + 1) for h in header))
         rows = tuple(
             Row(
