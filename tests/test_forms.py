@@ -55,6 +55,13 @@ def cells(sheet: Any) -> list[tuple[Any, ...]]:
     return list(sheet.iter_rows(values_only=True))
 
 
+def header_row(sheet: Any) -> int:
+    """The row of a form B's indicator header (below the eight rows of its 单位信息 block)."""
+    top = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "一级指标")
+    assert top == 12  # title, caption line, then the block of rows 4-11
+    return top
+
+
 # --- form A ------------------------------------------------------------------------------------------------
 
 
@@ -125,10 +132,11 @@ def test_one_form_b_per_project_in_input_order(book: Any) -> None:
             assert f"{other}: 0.00 万元" in text
         assert "预算执行率权重: 10" in text
         total += Decimal(amount)
-        header = [sheet.cell(10, c).value for c in range(1, 11)]
+        top = header_row(sheet)
+        header = [sheet.cell(top, c).value for c in range(1, 11)]
         assert header == ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "本年指标值", "度量单位",
                           "权重 (%)", "本年权重 (%)", "备注"]  # fmt: skip
-        rows = [[sheet.cell(r, c).value for c in range(1, 11)] for r in range(11, sheet.max_row + 1)]
+        rows = [[sheet.cell(r, c).value for c in range(1, 11)] for r in range(top + 1, sheet.max_row + 1)]
         rows = [r for r in rows if any(v is not None for v in r)]
         assert len(rows) == 5
         assert all(r[0] for r in rows)  # 一级指标 repeated on every row
@@ -142,7 +150,8 @@ def test_one_form_b_per_project_in_input_order(book: Any) -> None:
 def test_project_indicators_as_published(book: Any) -> None:
     def rows(n: int) -> list[tuple[Any, ...]]:
         sheet = book[f"年度绩效目标表{n}"]
-        found = [tuple(sheet.cell(r, c).value for c in (3, 4, 5, 7, 8)) for r in range(11, sheet.max_row + 1)]
+        top = header_row(sheet)
+        found = [tuple(sheet.cell(r, c).value for c in (3, 4, 5, 7, 8)) for r in range(top + 1, sheet.max_row + 1)]
         return [(name, cmp, value, unit, d(weight)) for name, cmp, value, unit, weight in found if name]
 
     first = rows(1)
