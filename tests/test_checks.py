@@ -20,13 +20,27 @@ import pytest
 import budgetgen.checks  # noqa: F401 - importing the package registers the rules
 from budgetgen.checks.registry import RULES
 from budgetgen.diagnostics import Severity
-from tests.conftest import DEMO, GUANGYUAN, run
+from tests.conftest import DEMO, EXAMPLES, GUANGYUAN, run
 
 ERROR = Severity.ERROR.value
 WARNING = Severity.WARNING.value
 
-# What each example finds when nothing is seeded.
-BASELINE: dict[Path, Counter[str]] = {GUANGYUAN: Counter({"BG-C123": 3}), DEMO: Counter()}
+LAIYUAN = EXAMPLES / "laiyuan-2020"
+WANYUAN = EXAMPLES / "wanyuan-2023"
+# The profile each example is checked under (the default one where not listed).
+PROFILE_OF: dict[Path, str] = {LAIYUAN: "hebei-2020", WANYUAN: "sichuan-performance-2023"}
+# What each example finds when nothing is seeded (wanyuan: project 4 has no 预算执行率权重, as published).
+BASELINE: dict[Path, Counter[str]] = {
+    GUANGYUAN: Counter({"BG-C123": 3}),
+    DEMO: Counter(),
+    LAIYUAN: Counter(),
+    WANYUAN: Counter({"BG-C115": 1}),
+}
+
+
+def profile_args(example: Path) -> tuple[str, ...]:
+    """The ``--profile`` option an example is checked with."""
+    return ("--profile", PROFILE_OF[example]) if example in PROFILE_OF else ()
 
 
 @dataclass(frozen=True)
@@ -182,6 +196,50 @@ SEEDS: dict[str, Seed] = {
         "        name: 乡村振兴经费🚀\n",
         (At("BG-C160", ERROR, "        name: 乡村振兴经费🚀\n", "乡村振兴经费🚀"),),
     ),
+    # project 1 of wanyuan without its 预算执行率权重 (the forms profile warns, and prints the default)
+    "BG-C115": Seed(
+        WANYUAN,
+        "        execution_weight: 10\n        annual_goal: 按时完成各机关事业单位、城镇企业职工等灵活就业人员参保、信息修改、各项基金征收拨付工作;"
+        " 推动万源市社会保障工作开展。\n        indicators:\n          - {level1: 产出指标, level2: 时效指标, name: 个人权益记录及时率",
+        "        annual_goal: 按时完成各机关事业单位、城镇企业职工等灵活就业人员参保、信息修改、各项基金征收拨付工作;"
+        " 推动万源市社会保障工作开展。\n        indicators:\n          - {level1: 产出指标, level2: 时效指标, name: 个人权益记录及时率",
+        (At("BG-C115", WARNING, "code: 51178121T000000027938"),),
+    ),
+    # a spending plan that does not reach 100% by December
+    "BG-C116": Seed(
+        LAIYUAN,
+        "december: 100}",
+        "december: 90}",
+        (At("BG-C116", ERROR, "december: 90}", "90"),),
+    ),
+    # unit-wide weights adding up to 105
+    "BG-C117": Seed(
+        WANYUAN,
+        'name: 服务对象满意度, comparison: "≥", value: "95", unit_of_measure: "%", weight: 10}\n    projects:',
+        'name: 服务对象满意度, comparison: "≥", value: "95", unit_of_measure: "%", weight: 15}\n    projects:',
+        (At("BG-C117", ERROR, "- {level1: 产出指标, level2: 数量指标, name: 参保人数"),),
+    ),
+    # a 数量 indicator filed under 社会效益
+    "BG-C118": Seed(
+        WANYUAN,
+        "level2: 数量指标, name: 个人权益记录人数",
+        "level2: 社会效益指标, name: 个人权益记录人数",
+        (At("BG-C118", WARNING, "社会效益指标, name: 个人权益记录人数"),),
+    ),
+    # the unit's 单位规格, which the Hebei layout prints in 部门机构设置情况
+    "BG-C170": Seed(
+        LAIYUAN,
+        "    rank: 股级\n",
+        "",
+        (At("BG-C170", WARNING, 'code: "323002"'),),
+    ),
+    # fixed assets whose parts no longer add up to the stated total
+    "BG-C171": Seed(
+        LAIYUAN,
+        "total_value: 215.11",
+        "total_value: 215.12",
+        (At("BG-C171", ERROR, "total_value: 215.12", "215.12"),),
+    ),
     "BG-C150": Seed(
         DEMO,
         "      total: 221.4\n",
@@ -239,7 +297,7 @@ def test_seeded_error_is_found_where_it_is(code: str, tmp_path: Path) -> None:
     seed = SEEDS[code]
     path = seed_input(tmp_path, seed)
     text = path.read_text(encoding="utf-8")
-    exit_code, findings = check_json(path)
+    exit_code, findings = check_json(path, *profile_args(seed.example))
     shown = listing(findings)
 
     assert code in {at.code for at in seed.expected}
@@ -262,7 +320,7 @@ def test_seeded_error_is_found_where_it_is(code: str, tmp_path: Path) -> None:
         assert exit_code == 1
     else:
         assert exit_code == 0
-        assert run("check", path, "--strict").exit_code == 1
+        assert run("check", path, "--strict", *profile_args(seed.example)).exit_code == 1
 
 
 def test_every_rule_has_a_seeded_error() -> None:
