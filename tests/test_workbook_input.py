@@ -65,7 +65,13 @@ from budgetgen.model.types import (
 
 from .conftest import DEMO, GUANGYUAN, run
 
-EXAMPLES = {"guangyuan": GUANGYUAN, "demo": DEMO}
+EXAMPLES = {
+    "guangyuan": GUANGYUAN,
+    "demo": DEMO,
+    # the optional facts of the other layouts: unit rank, assets snapshot, spending plans, unit-wide indicators …
+    "laiyuan": GUANGYUAN.parent / "laiyuan-2020",
+    "wanyuan": GUANGYUAN.parent / "wanyuan-2023",
+}
 SHEET_ORDER = [
     "填表说明",
     "基本信息",

@@ -165,6 +165,7 @@ def _general_values(budget: BudgetInput | None) -> dict[str, Any]:
         "amount_unit": AmountUnit.YUAN.value,
         "department.code": budget.department.code,
         "department.name": budget.department.name,
+        "department.short_name": budget.department.short_name,
         "prepared_on": budget.prepared_on,
         "format_version": budget.format_version,
     }
