@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,23 @@ def guangyuan() -> Ledger:
 def demo() -> Ledger:
     """The ledger of the made-up three-unit department."""
     return load_ledger(DEMO)
+
+
+def libreoffice_csv(workbook: Path, tmp_path: Path) -> dict[str, str]:
+    """Every sheet of a workbook as LibreOffice headless shows it (CSV, values as displayed), by sheet name.
+
+    Skips the test where LibreOffice is not installed.
+    """
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    out = tmp_path / "csv"
+    # 44 comma, 34 quote, 76 UTF-8, 1 first line; "as shown" on; -1: every sheet to its own CSV
+    csv_filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    profile = f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}"
+    command = [soffice, profile, "--headless", "--convert-to", csv_filter, "--outdir", str(out), str(workbook)]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False, env=env)
+    assert result.returncode == 0, result.stderr
+    prefix = f"{workbook.stem}-"
+    return {p.stem.removeprefix(prefix): p.read_text(encoding="utf-8") for p in out.glob("*.csv")}

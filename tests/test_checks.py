@@ -80,7 +80,14 @@ DEMO_T01_INDICATORS = (
 GY_T07_GOAL = (
     "        annual_goal: 切实抓好乡村振兴战略，开展促进乡村产业振兴、人才振兴、文化振兴、生态振兴、组织振兴。\n"
 )
-GY_TEXTS = "functions: >-"  # the start of units[0].texts, where the text rules point
+GY_TEXTS = "functions: >-"
+WY_FIRST_WEIGHT = "        execution_weight: 10\n"
+WY_FIRST_GOAL = (
+    "        annual_goal: 按时完成各机关事业单位、城镇企业职工等灵活就业人员参保、信息修改、"
+    "各项基金征收拨付工作; 推动万源市社会保障工作开展。\n"
+    "        indicators:\n"
+    "          - {level1: 产出指标, level2: 时效指标, name: 个人权益记录及时率"
+)  # the start of units[0].texts, where the text rules point
 
 SEEDS: dict[str, Seed] = {
     # one income figure 100 元 too high: the totals and the one fund source differ
@@ -199,10 +206,8 @@ SEEDS: dict[str, Seed] = {
     # project 1 of wanyuan without its 预算执行率权重 (the forms profile warns, and prints the default)
     "BG-C115": Seed(
         WANYUAN,
-        "        execution_weight: 10\n        annual_goal: 按时完成各机关事业单位、城镇企业职工等灵活就业人员参保、信息修改、各项基金征收拨付工作;"
-        " 推动万源市社会保障工作开展。\n        indicators:\n          - {level1: 产出指标, level2: 时效指标, name: 个人权益记录及时率",
-        "        annual_goal: 按时完成各机关事业单位、城镇企业职工等灵活就业人员参保、信息修改、各项基金征收拨付工作;"
-        " 推动万源市社会保障工作开展。\n        indicators:\n          - {level1: 产出指标, level2: 时效指标, name: 个人权益记录及时率",
+        WY_FIRST_WEIGHT + WY_FIRST_GOAL,
+        WY_FIRST_GOAL,
         (At("BG-C115", WARNING, "code: 51178121T000000027938"),),
     ),
     # a spending plan that does not reach 100% by December

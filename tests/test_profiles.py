@@ -19,9 +19,7 @@ def test_sichuan_package_unchanged_byte_for_byte(example: str, tmp_path: Path) -
     result = run("render", EXAMPLES / example / "budget.yaml", "-o", tmp_path, "--xlsx", "--pdf", "--html")
     assert result.exit_code == 0, result.output
     expected = {name: digest for name, digest in GOLDEN.items() if name.startswith(f"{example}/")}
-    written = {
-        f"{example}/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp_path.iterdir())
-    }
+    written = {f"{example}/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(tmp_path.iterdir())}
     assert written == expected
 
 

@@ -424,7 +424,9 @@ def test_headers_bold_frozen_and_protected(full_book: Workbook) -> None:
         headers = [str(cell.value) for cell in sheet[1]]
         assert headers == [c.header + ("*" if c.required else "") for c in layout.SHEET_BY_NAME[name].columns]
     general = full_book["基本信息"]
-    assert [general.cell(r, 1).value for r in range(2, 2 + len(layout.GENERAL_ROWS))] == [label for label, _, _ in layout.GENERAL_ROWS]
+    assert [general.cell(r, 1).value for r in range(2, 2 + len(layout.GENERAL_ROWS))] == [
+        label for label, _, _ in layout.GENERAL_ROWS
+    ]
     for r in range(2, 2 + len(layout.GENERAL_ROWS)):
         assert general.cell(r, 1).protection.locked
         assert not general.cell(r, 2).protection.locked

@@ -8,10 +8,7 @@ examples must keep every total relation of every table in the cells Excel shows.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -28,7 +25,7 @@ from budgetgen.package.model import ColumnKind, Table
 from budgetgen.package.tables import build_tables
 from budgetgen.render.xlsx import AMOUNT_FORMAT, clean_text, part_positions
 
-from .conftest import DATA, DEMO, GUANGYUAN, run
+from .conftest import DATA, DEMO, GUANGYUAN, libreoffice_csv, run
 
 PROFILE = "sichuan-2025"
 CENT = Decimal("0.01")
@@ -488,32 +485,11 @@ def test_hostile_text_stays_text(hostile: Path) -> None:
 
 
 def test_libreoffice_reads_the_workbook(rendered: dict[str, Path], tmp_path: Path) -> None:
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
-    out = tmp_path / "csv"
-    profile = (tmp_path / "lo").as_uri()
-    # 44 comma, 34 quote, 76 UTF-8, 1 first line; "as shown" on; -1: every sheet to its own CSV
-    csv_filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
-    command = [
-        soffice,
-        f"-env:UserInstallation={profile}",
-        "--headless",
-        "--convert-to",
-        csv_filter,
-        "--outdir",
-        str(out),
-        str(rendered["guangyuan"]),
-    ]
-    env = {**os.environ, "HOME": str(tmp_path)}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False, env=env)
-    assert result.returncode == 0, result.stderr
-    sheets = {p.name: p for p in out.glob("*.csv")}
+    sheets = libreoffice_csv(rendered["guangyuan"], tmp_path)
     assert len(sheets) == len(SHEETS), sorted(sheets)
 
     def csv_of(label: str) -> str:
-        (name,) = [n for n in sheets if n.endswith(f"-{label}.csv")]
-        return sheets[name].read_text(encoding="utf-8")
+        return sheets[label]
 
     first = csv_of("附表1")
     assert "1,183.38" in first or "1183.38" in first

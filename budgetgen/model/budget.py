@@ -124,8 +124,8 @@ class ProjectLine(Funding):
     research: bool = Field(False, description="因公出国（境）费用于教学科研人员")
 
 
-class Indicator(Strict):
-    """A performance indicator: 一级 / 二级 / 三级, 指标性质, 指标值, 度量单位, 权重, 方向."""
+class IndicatorFields(Strict):
+    """What every performance indicator states: 一级 / 二级 / 三级, 指标性质, 指标值, 度量单位."""
 
     level1: Name = Field(description="一级指标，如 产出指标")
     level2: Name = Field(description="二级指标，如 数量指标")
@@ -133,6 +133,11 @@ class Indicator(Strict):
     comparison: ComparisonField = Field(description="指标性质：≥ ≤ = > < 定性")
     value: Name = Field(description="指标值")
     unit_of_measure: str | None = Field(None, max_length=50, description="度量单位")
+
+
+class Indicator(IndicatorFields):
+    """A project's performance indicator, with its 权重 and 方向 and what some forms print besides."""
+
     weight: Weight | None = Field(None, description="权重")
     direction: DirectionField | None = Field(None, description="指标方向性：正向 / 反向")
     description: Text | None = Field(None, description="绩效指标描述")
@@ -142,15 +147,9 @@ class Indicator(Strict):
     note: Text | None = Field(None, description="备注")
 
 
-class UnitIndicator(Strict):
+class UnitIndicator(IndicatorFields):
     """A unit-wide performance indicator (整体支出绩效目标): no 方向, weights add up to 100."""
 
-    level1: Name = Field(description="一级指标，如 产出指标")
-    level2: Name = Field(description="二级指标，如 数量指标")
-    name: Name = Field(description="三级指标")
-    comparison: ComparisonField = Field(description="指标性质：≥ ≤ = > < 定性")
-    value: Name = Field(description="指标值")
-    unit_of_measure: str | None = Field(None, max_length=50, description="度量单位")
     weight: Weight = Field(description="权重")
 
 
