@@ -9,6 +9,7 @@ starts with ``=`` never becomes a formula.
 from __future__ import annotations
 
 import io
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -92,11 +93,12 @@ def _title_block(sheet: Worksheet, table: Table, width: int, top: int, label: st
     title.alignment = Alignment(horizontal="center", vertical="center")
     sheet.merge_cells(start_row=top + 1, start_column=1, end_row=top + 1, end_column=width)
     sheet.row_dimensions[top + 1].height = 30
-    if table.period and width >= 3:  # three parts: 部门, 预算年度 in the centre, 金额单位
-        third = max(1, width // 3)
-        _line_cell(sheet, top + 2, 1, third, table.department, "left")
-        _line_cell(sheet, top + 2, third + 1, width - third, table.period, "center")
-        _line_cell(sheet, top + 2, width - third + 1, width, table.unit_label, "right")
+    if table.period and width >= 3:  # three parts: 部门 (the longest), 预算年度 in the centre, 金额单位
+        left = max(1, min(-(-width * 2 // 5), width - 2))
+        right = max(1, min(width // 4, width - left - 1))
+        _line_cell(sheet, top + 2, 1, left, table.department, "left")
+        _line_cell(sheet, top + 2, left + 1, width - right, table.period, "center")
+        _line_cell(sheet, top + 2, width - right + 1, width, table.unit_label, "right")
         return
     half = max(1, width // 2)
     department = sheet.cell(top + 2, 1, clean_text(table.department))
@@ -179,6 +181,28 @@ def _row(sheet: Worksheet, part: TablePart, row: Row, number: int, amount_format
             cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
+def _form_heights(sheet: Worksheet, part: TablePart, top: int, widths: list[float]) -> None:
+    """Rows of a form hold long text in merged cells, which no spreadsheet sizes by itself: set their height.
+
+    Only rows laid out cell by cell (forms and record tables) get a height; the 附表 keep the default.
+    """
+    spans = {(m.row, m.column): m for m in part.merges}
+    for r, row in enumerate(part.rows):
+        if not row.kinds:
+            continue
+        lines = 1.0
+        for c, value in enumerate(row.values):
+            if not isinstance(value, str) or not value:
+                continue
+            merge = spans.get((r, c))
+            columns = range(c, c + (merge.colspan if merge else 1))
+            room = max(4.0, sum(widths[i] for i in columns if i < len(widths)) - 1)
+            needed = sum(math.ceil(max(display_width(line), 1) / room) for line in value.split("\n"))
+            lines = max(lines, needed / (merge.rowspan if merge else 1))
+        if lines > 1:
+            sheet.row_dimensions[top + r].height = round(14.5 * math.ceil(lines), 1)
+
+
 def part_positions(table: Table) -> list[tuple[int, int]]:
     """(first header row, first body row) of each part on its sheet, 1-based.
 
@@ -225,6 +249,7 @@ def _sheet(workbook: Workbook, table: Table, name: str) -> None:
         _title_block(sheet, table, len(part.columns), top, table.label if index == 0 else f"{table.label}（续）")
         _header(sheet, part, header_top)
         _body(sheet, part, body_top, table.empty_note, amount_format)
+        _form_heights(sheet, part, body_top, widths)
     if table.note:
         last = positions[-1][1] + (len(table.parts[-1].rows) if table.parts[-1].rows else 1)
         _line_cell(sheet, last, 1, max(1, width), table.note, "left")
