@@ -34,18 +34,18 @@ from budgetgen.render.html import render_html
 from functools import partial
 from budgetgen.render.pdf import render_pdf_package
 from budgetgen.render.xlsx import render_xlsx
-source, out, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+source, out, step, profile = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 start = time.perf_counter()
-document = build_document(load_ledger(source), "sichuan-2025")
+document = build_document(load_ledger(source, profile), profile)
 model = time.perf_counter() - start
 start = time.perf_counter()
 if step == "xlsx":
     (out / "package.xlsx").write_bytes(render_xlsx(document.tables, document.title))
 elif step == "html":
-    (out / "package.html").write_text(render_html(document, "sichuan-2025"), encoding="utf-8")
+    (out / "package.html").write_text(render_html(document, profile), encoding="utf-8")
 else:
-    html_for = partial(render_html, document, "sichuan-2025", None)
-    (out / "package.pdf").write_bytes(render_pdf_package(document, "sichuan-2025", html_for))
+    html_for = partial(render_html, document, profile, None)
+    (out / "package.pdf").write_bytes(render_pdf_package(document, profile, html_for))
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -71,9 +71,9 @@ def generated_department(units: int, folder: Path) -> Path:
     return path
 
 
-def run_step(source: Path, out: Path, step: str) -> dict[str, float]:
+def run_step(source: Path, out: Path, step: str, profile: str) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, "-c", STEP, str(source), str(out), step], capture_output=True, text=True, check=True
+        [sys.executable, "-c", STEP, str(source), str(out), step, profile], capture_output=True, text=True, check=True
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -98,12 +98,12 @@ def libreoffice(xlsx: Path, out: Path) -> tuple[float, int] | None:
     return seconds, pages(next(target.glob("*.pdf")))
 
 
-def measure(name: str, source: Path) -> None:
+def measure(name: str, source: Path, profile: str = "sichuan-2025") -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        xlsx = run_step(source, out, "xlsx")
-        html = run_step(source, out, "html")
-        pdf = run_step(source, out, "pdf")
+        xlsx = run_step(source, out, "xlsx", profile)
+        html = run_step(source, out, "html", profile)
+        pdf = run_step(source, out, "pdf", profile)
         n = pages(out / "package.pdf")
         lo = libreoffice(out / "package.xlsx", out)
         line = (
@@ -122,6 +122,8 @@ def main() -> None:
     args = parser.parse_args()
     measure("guangyuan-2025", EXAMPLES / "guangyuan-2025")
     measure("demo-county", EXAMPLES / "demo-county")
+    measure("laiyuan (hebei)", EXAMPLES / "laiyuan-2020", "hebei-2020")
+    measure("wanyuan (forms)", EXAMPLES / "wanyuan-2023", "sichuan-performance-2023")
     if args.units:
         with tempfile.TemporaryDirectory() as tmp:
             measure(f"generated-{args.units}", generated_department(args.units, Path(tmp)))
