@@ -88,6 +88,7 @@ class CheckSettings(_Settings):
 
     econ_functions: dict[str, list[str]] = Field(default_factory=dict)
     disabled: list[str] = Field(default_factory=list)
+    enabled: list[str] = Field(default_factory=list)  # opt-in rules this layout applies
     requires: list[str] = Field(default_factory=list)
 
 
@@ -99,6 +100,13 @@ class DocumentSettings(_Settings):
     toc_key: str = ""  # the key of the text tables that the 目录 lists too
 
 
+class ExcelStyle(_Settings):
+    """The workbook's look: font of every cell, fill of headers and form labels (RGB hex)."""
+
+    font: str = "宋体"
+    fill: str = Field("F2F2F2", pattern=r"^[0-9A-Fa-f]{6}$")
+
+
 class ProfileSettings(_Settings):
     """The settings file of a profile."""
 
@@ -106,6 +114,7 @@ class ProfileSettings(_Settings):
     title: str
     description: str = ""
     document: DocumentSettings = Field(default_factory=DocumentSettings)
+    excel: ExcelStyle = Field(default_factory=ExcelStyle)
     derivation: Derivation = Field(default_factory=Derivation)
     running_cost: RunningCost = Field(default_factory=RunningCost)
     three_public_names: ThreePublicNames = Field(default_factory=ThreePublicNames)

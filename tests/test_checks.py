@@ -210,6 +210,17 @@ SEEDS: dict[str, Seed] = {
         WY_FIRST_GOAL,
         (At("BG-C115", WARNING, "code: 51178121T000000027938"),),
     ),
+    # a project paid from 事业收入 (unit funds): form A has no column for it; the control figures differ too
+    "BG-C119": Seed(
+        WANYUAN,
+        'lines: [{econ: "30299", amount: 1.00}]',
+        'lines: [{econ: "30299", amount: 1.00, source: 事业收入}]',
+        (
+            At("BG-C119", ERROR, "{econ: \"30299\", amount: 1.00, source: 事业收入}", "事业收入"),
+            At("BG-C102", ERROR, "- {source: 一般公共预算, amount: 16.98}"),
+            At("BG-C102", ERROR, "{source: 一般公共预算, amount: 16.98}"),
+        ),
+    ),
     # a spending plan that does not reach 100% by December
     "BG-C116": Seed(
         LAIYUAN,

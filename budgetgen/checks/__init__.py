@@ -13,7 +13,9 @@ from budgetgen.diagnostics import Diagnostic, Severity
 def run_checks(ctx: CheckContext, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Diagnostic]:
     """Every finding of every registered rule (or the selected ones), in input order."""
     chosen = set(select)
-    skipped = set(ignore) | set(ctx.ledger.settings.checks.disabled)  # rules the layout does not apply
+    settings = ctx.ledger.settings.checks
+    skipped = set(ignore) | set(settings.disabled)  # rules the layout does not apply
+    skipped |= {code for code, info in RULES.items() if info.opt_in and code not in settings.enabled}
     found: list[Diagnostic] = []
     for code, info in sorted(RULES.items()):
         if (chosen and code not in chosen) or code in skipped:

@@ -159,3 +159,23 @@ def indicator_levels(ctx: CheckContext) -> Iterator[Finding]:
                     )
                 if indicator.comparison.value == "定性" and indicator.unit_of_measure:
                     yield Finding(f"定性指标“{indicator.name}”不应有度量单位", (*path, i, "unit_of_measure"))
+
+
+@rule(
+    "BG-C119",
+    Severity.ERROR,
+    "项目支出含单位资金",
+    "a project is paid from unit funds, which the 整体支出绩效目标申报表 has no column for",
+    opt_in=True,
+)
+def project_unit_funds(ctx: CheckContext) -> Iterator[Finding]:
+    """The unit-wide form splits 项目支出 into 财政拨款 and 专户资金 only: unit funds would not add up."""
+    for u, unit in enumerate(ctx.ledger.budget.units):
+        for p, project in enumerate(unit.projects):
+            for i, line in enumerate(project.lines):
+                if not line.source.is_fiscal and line.source.value != "财政专户管理资金":
+                    yield Finding(
+                        f"项目“{project.name}”的资金来源“{line.source.value}”属单位资金，"
+                        "整体支出绩效目标申报表的项目支出只有财政拨款和专户资金两栏",
+                        ("units", u, "projects", p, "lines", i, "source"),
+                    )

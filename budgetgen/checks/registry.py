@@ -35,18 +35,21 @@ class RuleInfo:
     title: str
     description: str
     function: RuleFunction
+    opt_in: bool = False  # runs only where a profile lists it in checks.enabled
 
 
 RULES: dict[str, RuleInfo] = {}
 
 
-def rule(code: str, severity: Severity, title: str, description: str) -> Callable[[RuleFunction], RuleFunction]:
-    """Register a check under a stable code."""
+def rule(
+    code: str, severity: Severity, title: str, description: str, opt_in: bool = False
+) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a check under a stable code (``opt_in``: only for the profiles that enable it)."""
 
     def register(function: RuleFunction) -> RuleFunction:
         if code in RULES:
             raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = RuleInfo(code, severity, title, description, function)
+        RULES[code] = RuleInfo(code, severity, title, description, function, opt_in)
         return function
 
     return register

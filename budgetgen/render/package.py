@@ -58,7 +58,9 @@ def render_context(
     stem = output_stem(ledger)
     outputs: dict[Path, bytes] = {}
     if "xlsx" in formats:
-        outputs[output_dir / f"{stem}.xlsx"] = render_xlsx(document.tables, f"{document.title} {document.subtitle}")
+        style = ledger.settings.excel
+        title = f"{document.title} {document.subtitle}"
+        outputs[output_dir / f"{stem}.xlsx"] = render_xlsx(document.tables, title, style.font, style.fill)
     if "html" in formats:
         outputs[output_dir / f"{stem}.html"] = render_html(document, profile, marks).encode("utf-8")
     if "pdf" in formats:

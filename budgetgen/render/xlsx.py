@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 
@@ -28,12 +29,12 @@ from budgetgen.package.model import ColumnKind, Row, RowRole, Table, TablePart, 
 from budgetgen.render.files import normalize_zip
 
 FONT = "宋体"
+_STYLE: ContextVar[tuple[str, str]] = ContextVar("xlsx_style", default=(FONT, "F2F2F2"))  # font, label fill
 AMOUNT_FORMAT = "#,##0.00"
 FIXED_TIME = datetime(2000, 1, 1)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
 _BOLD_ROLES = {RowRole.TOTAL, RowRole.DEPARTMENT, RowRole.UNIT, RowRole.GROUP}
 TITLE_ROWS = 3  # 附表 number, title, 部门 / 金额单位 line
 
@@ -66,7 +67,11 @@ def _write(cell: Cell, value: Value, kind: ColumnKind, amount_format: str = AMOU
 
 
 def _font(bold: bool = False, size: float = 10.5) -> Font:
-    return Font(name=FONT, size=size, bold=bold)
+    return Font(name=_STYLE.get()[0], size=size, bold=bold)
+
+
+def _fill() -> PatternFill:
+    return PatternFill("solid", fgColor=_STYLE.get()[1])
 
 
 def _columns_width(part: TablePart) -> list[float]:
@@ -130,7 +135,7 @@ def _header(sheet: Worksheet, part: TablePart, top: int) -> None:
         for c in range(len(part.columns)):
             cell = sheet.cell(top + r, c + 1)
             cell.border = _BORDER
-            cell.fill = _HEADER_FILL
+            cell.fill = _fill()
     for h in part.header:
         cell = sheet.cell(top + h.row, h.column + 1, h.label)
         cell.font = _font(bold=True)
@@ -171,7 +176,7 @@ def _row(sheet: Worksheet, part: TablePart, row: Row, number: int, amount_format
         label = c in row.labels
         cell.font = _font(bold=bold or label)
         if label:
-            cell.fill = _HEADER_FILL
+            cell.fill = _fill()
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         elif kind is ColumnKind.AMOUNT or kind is ColumnKind.NUMBER:
             cell.alignment = Alignment(horizontal="right", vertical="center")
@@ -291,8 +296,19 @@ def _contents(workbook: Workbook, tables: Sequence[Table], title: str) -> None:
     sheet.column_dimensions["B"].width = max(40.0, *(display_width(t.toc_title) + 2 for t in tables))
 
 
-def render_xlsx(tables: Sequence[Table], title: str) -> bytes:
-    """The workbook as bytes: a 目录 sheet, then one sheet per table; the same tables give the same bytes."""
+def render_xlsx(tables: Sequence[Table], title: str, font: str = FONT, fill: str = "F2F2F2") -> bytes:
+    """The workbook as bytes: a 目录 sheet, then one sheet per table; the same tables give the same bytes.
+
+    ``font`` and ``fill`` (of headers and form labels) are the profile's Excel style.
+    """
+    token = _STYLE.set((font, fill))
+    try:
+        return _workbook(tables, title)
+    finally:
+        _STYLE.reset(token)
+
+
+def _workbook(tables: Sequence[Table], title: str) -> bytes:
     workbook = Workbook()
     _contents(workbook, tables, title)
     for table, name in zip(tables, sheet_names(tables), strict=True):
