@@ -46,6 +46,16 @@ FUNDING = (
     Col("资金性质", "sub_source", SUB_SOURCE, 12, False, "留空为当年拨款"),
 )
 
+# What every indicator row states (项目的绩效指标 and 整体绩效指标 alike).
+INDICATOR = (
+    Col("一级指标", "level1", TEXT, 12, True),
+    Col("二级指标", "level2", TEXT, 14, True),
+    Col("三级指标", "name", TEXT, 28, True),
+    Col("指标性质", "comparison", COMPARISON, 8, True),
+    Col("指标值", "value", TEXT, 10, True),
+    Col("度量单位", "unit_of_measure", TEXT, 10),
+)
+
 GENERAL = Sheet(
     "基本信息",
     "预算年度、金额单位和主管部门：每行一项，在 B 列填写。",
@@ -209,12 +219,7 @@ SHEETS: tuple[Sheet, ...] = (
         (
             UNIT,
             Col("项目代码", "project", TEXT, 14, True),
-            Col("一级指标", "level1", TEXT, 12, True),
-            Col("二级指标", "level2", TEXT, 14, True),
-            Col("三级指标", "name", TEXT, 28, True),
-            Col("指标性质", "comparison", COMPARISON, 8, True),
-            Col("指标值", "value", TEXT, 10, True),
-            Col("度量单位", "unit_of_measure", TEXT, 10),
+            *INDICATOR,
             Col("权重", "weight", MONEY, 8),
             Col("指标方向性", "direction", DIRECTION, 10),
             Col("绩效指标描述", "description", TEXT, 24),
@@ -229,12 +234,7 @@ SHEETS: tuple[Sheet, ...] = (
         "单位整体支出的年度绩效指标：每个三级指标一行，权重合计 100。",
         (
             UNIT,
-            Col("一级指标", "level1", TEXT, 12, True),
-            Col("二级指标", "level2", TEXT, 14, True),
-            Col("三级指标", "name", TEXT, 28, True),
-            Col("指标性质", "comparison", COMPARISON, 8, True),
-            Col("指标值", "value", TEXT, 10, True),
-            Col("度量单位", "unit_of_measure", TEXT, 10),
+            *INDICATOR,
             Col("权重", "weight", MONEY, 8, True),
         ),
     ),
