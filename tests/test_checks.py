@@ -216,7 +216,7 @@ SEEDS: dict[str, Seed] = {
         'lines: [{econ: "30299", amount: 1.00}]',
         'lines: [{econ: "30299", amount: 1.00, source: 事业收入}]',
         (
-            At("BG-C119", ERROR, "{econ: \"30299\", amount: 1.00, source: 事业收入}", "事业收入"),
+            At("BG-C119", ERROR, '{econ: "30299", amount: 1.00, source: 事业收入}', "事业收入"),
             At("BG-C102", ERROR, "- {source: 一般公共预算, amount: 16.98}"),
             At("BG-C102", ERROR, "{source: 一般公共预算, amount: 16.98}"),
         ),

@@ -125,6 +125,12 @@ def _unit(catalog: Catalog, unit: Unit, path: Path) -> Iterator[Problem]:
             yield from _function(catalog, line.function, (*ppath, "lines", i, "function"))
     for i, purchase in enumerate(unit.procurement):
         yield from project_ref(purchase.project, (*path, "procurement", i, "project"))
+    for i, code in enumerate(unit.show_zero):  # 科目 listed at zero: a 项 (7 digits) or an economic 款 (5)
+        where = (*path, "show_zero", i)
+        if len(code) == 5 and code.startswith("3"):
+            yield from _econ(catalog, code, None, where)
+        else:
+            yield from _function(catalog, code, where)
     for code in unit.texts.function_purposes:
         for problem in _function(catalog, code, (*path, "texts", "function_purposes", code)):
             yield replace(problem, at_key=True)
