@@ -67,4 +67,5 @@ def test_profile_rules_apply_only_under_their_profile() -> None:
     sichuan = run("check", EXAMPLES / "laiyuan-2020", "--format", "json")
     assert hebei.exit_code == 0, hebei.stdout
     assert sichuan.exit_code == 1
-    assert '"BG-C113"' in sichuan.stdout and '"BG-C113"' not in hebei.stdout
+    assert '"BG-C113"' in sichuan.stdout
+    assert '"BG-C113"' not in hebei.stdout
