@@ -218,3 +218,27 @@ def test_libreoffice_opens_the_workbook(out: Path, tmp_path: Path) -> None:
     sheets = libreoffice_csv(out / f"{STEM}.xlsx", tmp_path)
     assert "16.98" in sheets["整体支出绩效目标1"]
     assert "个人权益记录" in sheets["年度绩效目标表1"]
+
+
+def test_a_long_form_repeats_its_indicator_header_on_the_next_page(tmp_path: Path) -> None:
+    text = (WANYUAN / "budget.yaml").read_text(encoding="utf-8")
+    row = (
+        "          - {level1: 产出指标, level2: 时效指标, name: 个人权益记录及时率, "
+        'comparison: "≥", value: "95", unit_of_measure: "%", weight: 10}\n'
+    )
+    assert text.count(row) == 1
+    many = "".join(row.replace("个人权益记录及时率", f"及时率{i:02d}") for i in range(40))
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "budget.yaml").write_text(text.replace(row, row + many), encoding="utf-8")
+    out = tmp_path / "out"
+    # --draft: the 41 weights no longer add up, which a final package would refuse
+    assert run("render", source, "-o", out, "--profile", "sichuan-performance-2023", "--pdf", "--draft").exit_code == 0
+    raw = subprocess.run(["pdftotext", str(out / f"{STEM}.pdf"), "-"], capture_output=True, check=True).stdout
+    pages = [re.sub(r"\s+", "", p) for p in raw.decode("utf-8").split("\f") if p.strip()]
+    first = next(i for i, p in enumerate(pages) if "预算项目:51178121T000000027938" in p)
+    follow = pages[first + 1]
+    assert "年度绩效目标表" not in follow
+    assert "及时率39" in follow
+    for label in ("一级指标", "二级指标", "三级指标", "本年权重(%)"):  # the header row, repeated
+        assert label in follow, label

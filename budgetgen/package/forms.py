@@ -29,7 +29,13 @@ _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False
 _ENV.filters["money"] = lambda value: "" if value is None else f"{value:.2f}"  # 万元 in a sentence-like cell
 _ENV.filters["plain"] = lambda value: "" if value is None else f"{value.normalize():f}"  # a weight as entered
 _KINDS = {"text": ColumnKind.TEXT, "code": ColumnKind.CODE, "amount": ColumnKind.AMOUNT, "number": ColumnKind.NUMBER}
-_ROLES = {"total": RowRole.TOTAL, "group": RowRole.GROUP, "item": RowRole.ITEM, "detail": RowRole.DETAIL}
+_ROLES = {
+    "total": RowRole.TOTAL,
+    "group": RowRole.GROUP,
+    "item": RowRole.ITEM,
+    "detail": RowRole.DETAIL,
+    "head": RowRole.HEAD,
+}
 
 
 class FormSpecError(Exception):

@@ -34,6 +34,7 @@ class RowRole(StrEnum):
     ITEM = "item"
     DETAIL = "detail"
     NOTE = "note"
+    HEAD = "head"  # a header row inside a form: repeated where the form continues on a new page
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,7 +150,7 @@ class RecordRow(_Spec):
 
     cells: tuple[CellSpec | str, ...]
     repeat: str | None = None
-    role: Literal["total", "group", "item", "detail"] = "item"
+    role: Literal["total", "group", "item", "detail", "head"] = "item"
     merge_equal: tuple[int, ...] = ()
     when: str | None = None
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from budgetgen.package.model import Document, Table, TablePart, Value
+from budgetgen.package.model import Document, RowRole, Table, TablePart, Value
 from budgetgen.package.tables import chinese_number
 from budgetgen.package.text import environment
 from budgetgen.profiles import load_profile, templates_root
@@ -108,6 +108,19 @@ def merged_cells(part: TablePart) -> tuple[set[tuple[int, int]], dict[tuple[int,
     return covered, spans
 
 
+def form_split(part: TablePart) -> int | None:
+    """Where a form's rows may be split into a block and a table whose header row repeats on new pages.
+
+    The last header row (role ``head``) that no merged cell crosses, or None.
+    """
+    for index in range(len(part.rows) - 1, 0, -1):
+        if part.rows[index].role is RowRole.HEAD and not any(
+            m.row < index < m.row + m.rowspan for m in part.merges
+        ):
+            return index
+    return None
+
+
 def merged(part: TablePart) -> tuple[set[tuple[int, int]], dict[tuple[int, int], int]]:
     """Cells hidden under a merge, and the row span of each merge's top cell (tables merge down only)."""
     covered, spans = merged_cells(part)
@@ -149,6 +162,7 @@ def render_html(
         show_front=front,
         pieces=whole_pieces(document.appendix) if slices is None else sliced_pieces(document, slices),
         merged_cells=merged_cells,
+        form_split=form_split,
         settings=load_profile(profile),
         whole=lambda table: whole_pieces((table,)),
         toc_pages=toc_pages,
