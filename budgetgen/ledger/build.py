@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from budgetgen.catalogs import Catalog
 from budgetgen.diagnostics import Path
 from budgetgen.ledger.display import displayed_amounts
 from budgetgen.ledger.facts import ZERO, ExpenditureKind, Fact, Origin, basic_kind
 from budgetgen.model.budget import BudgetInput, ContributionRule, Funding, PayItem, StaffGroup, Unit
-from budgetgen.model.types import StaffKind
+from budgetgen.model.types import ProjectCategory, StaffKind
 from budgetgen.profiles import ProfileSettings
 
 CENT = Decimal("0.01")
@@ -50,12 +51,15 @@ class _Context:
     settings: ProfileSettings
     catalog: Catalog
 
+    @cached_property
+    def categories(self) -> dict[str, ProjectCategory]:
+        """Each project's category by code, looked up per fact (a scan made a big unit quadratic)."""
+        return {p.code: p.category for p in self.unit.projects}
+
     def kind_of(self, econ: str, project: str | None) -> ExpenditureKind:
         """项目支出 for money of 其他运转类 / 特定目标类 projects, else by economic class."""
-        if project is not None:
-            category = next(p.category for p in self.unit.projects if p.code == project)
-            if not category.is_basic:
-                return ExpenditureKind.PROJECT
+        if project is not None and not self.categories[project].is_basic:
+            return ExpenditureKind.PROJECT
         return basic_kind(econ)
 
     def function(self, stated: str | None, econ: str, staff: StaffKind | None = None) -> tuple[str, bool]:

@@ -7,6 +7,7 @@ the path prefix it covers: the 合计 row covers ``()``, a unit row ``(unit,)``,
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
@@ -69,10 +70,14 @@ def _units(ledger: Ledger, facts: Sequence[Fact]) -> list[tuple[str, str]]:
 def _with_children(rows: list[RowSpec], paths: set[tuple[Hashable, ...]]) -> tuple[RowSpec, ...]:
     """Fill in which shown rows each row totals: those one level down, if they cover all its facts."""
     keys = {row.key for row in rows}
+    under: dict[tuple[Hashable, ...], list[tuple[Hashable, ...]]] = defaultdict(list)
+    for p in paths:  # every path under each of its prefixes: one pass, not rows x paths
+        for depth in range(len(p) + 1):
+            under[p[:depth]].append(p)
     result = []
     for row in rows:
         depth = len(row.key)
-        below = [p for p in paths if p[:depth] == row.key]
+        below = under.get(row.key, [])
         if row.role is RowRole.DEPARTMENT or not below or any(len(p) == depth for p in below):
             result.append(row)
             continue
