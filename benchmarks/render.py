@@ -5,19 +5,25 @@ for the xlsx, the html and the pdf, peak memory of each step (each in its own pr
 time LibreOffice takes to convert our own workbook to PDF in the same run, with the ratio
 (our PDF seconds / LibreOffice's). Target: ratio <= 1.0 and cost linear in pages.
 
-    .venv/bin/python benchmarks/render.py            # examples + a 50-unit department
+It also renders one unit with 250 / 500 / 1,000 / 2,000 projects (xlsx and html only) and prints the
+seconds per project of each step, and how far the per-project time spreads (target: within 1.5x).
+
+    .venv/bin/python benchmarks/render.py            # examples + a 50-unit department + the big units
     .venv/bin/python benchmarks/render.py --units 10 # a smaller generated department
+    .venv/bin/python benchmarks/render.py --units 0 --no-examples --projects 1000  # one 1,000-project unit
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -71,6 +77,47 @@ def generated_department(units: int, folder: Path) -> Path:
     return path
 
 
+def big_unit(projects: int, folder: Path) -> Path:
+    """One unit with ``projects`` more 特定目标类 projects: the demo county's first unit, its income raised to match."""
+    data = yaml.safe_load((EXAMPLES / "demo-county" / "budget.yaml").read_text(encoding="utf-8"))
+    unit = data["units"][0]
+    data["units"] = [unit]
+    template = next(p for p in unit["projects"] if p["category"] == "特定目标类")
+    extra = Decimal(0)
+    for n in range(projects):
+        project = copy.deepcopy(template)
+        project["code"] = f"{unit['code']}-X{n + 1:04d}"
+        project["name"] = f"{template['name']}（{n + 1}）"
+        extra += sum(Decimal(str(line["amount"])) for line in project["lines"])
+        unit["projects"].append(project)
+    unit["income"][0]["amount"] = str(Decimal(str(unit["income"][0]["amount"])) + extra)
+    path = folder / "budget.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def measure_projects(sizes: list[int], profile: str = "sichuan-2025") -> None:
+    """Seconds per project of the model, the xlsx and the html for one unit of each size; their spread."""
+    per_project: dict[str, list[float]] = {"model": [], "xlsx": [], "html": []}
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            source = big_unit(n, out)
+            xlsx = run_step(source, out, "xlsx", profile)
+            html = run_step(source, out, "html", profile)
+        for step, seconds in (("model", xlsx["model"]), ("xlsx", xlsx["seconds"]), ("html", html["seconds"])):
+            per_project[step].append(seconds / n)
+        print(
+            f"unit of {n:>5} projects  model {xlsx['model']:6.2f}s ({xlsx['model'] / n * 1000:5.2f} ms/project)  "
+            f"xlsx {xlsx['seconds']:7.2f}s ({xlsx['seconds'] / n * 1000:5.2f} ms/project, {xlsx['peak_mib']:.0f} MiB)  "
+            f"html {html['seconds']:6.2f}s ({html['seconds'] / n * 1000:5.2f} ms/project)",
+            flush=True,
+        )
+    if len(sizes) > 1:
+        spread = "  ".join(f"{step} {max(v) / min(v):.2f}x" for step, v in per_project.items())
+        print(f"per-project time, slowest / fastest size: {spread}  (target <= 1.5x)", flush=True)
+
+
 def run_step(source: Path, out: Path, step: str, profile: str) -> dict[str, float]:
     result = subprocess.run(
         [sys.executable, "-c", STEP, str(source), str(out), step, profile], capture_output=True, text=True, check=True
@@ -119,14 +166,22 @@ def measure(name: str, source: Path, profile: str = "sichuan-2025") -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=50, help="units of the generated department (0: none)")
+    parser.add_argument(
+        "--projects", default="250,500,1000,2000", help="sizes of the one-unit case, comma-separated (0: none)"
+    )
+    parser.add_argument("--no-examples", action="store_true", help="skip the examples")
     args = parser.parse_args()
-    measure("guangyuan-2025", EXAMPLES / "guangyuan-2025")
-    measure("demo-county", EXAMPLES / "demo-county")
-    measure("laiyuan (hebei)", EXAMPLES / "laiyuan-2020", "hebei-2020")
-    measure("wanyuan (forms)", EXAMPLES / "wanyuan-2023", "sichuan-performance-2023")
+    if not args.no_examples:
+        measure("guangyuan-2025", EXAMPLES / "guangyuan-2025")
+        measure("demo-county", EXAMPLES / "demo-county")
+        measure("laiyuan (hebei)", EXAMPLES / "laiyuan-2020", "hebei-2020")
+        measure("wanyuan (forms)", EXAMPLES / "wanyuan-2023", "sichuan-performance-2023")
     if args.units:
         with tempfile.TemporaryDirectory() as tmp:
             measure(f"generated-{args.units}", generated_department(args.units, Path(tmp)))
+    sizes = [int(n) for n in args.projects.split(",") if int(n) > 0]
+    if sizes:
+        measure_projects(sizes)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,80 @@
+"""A unit with many projects: every merge of the workbook comes out right, and none is added by scanning.
+
+The speed itself is measured in benchmarks/render.py; here the mechanism is tested: ``merge_range`` adds
+a block without asking openpyxl whether it lies inside an earlier merge (that loop over every earlier
+merge made a 2,000-project unit quadratic), and the merges it leaves are exactly the model's.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import load_workbook
+from openpyxl.worksheet.cell_range import MultiCellRange
+
+from budgetgen.package.document import build_document
+from budgetgen.pipeline import load_ledger
+from budgetgen.render.xlsx import TITLE_ROWS, part_positions, render_xlsx, sheet_names
+
+from .conftest import DEMO
+
+PROJECTS = 60
+PROFILE = "sichuan-2025"
+
+
+def big_unit(projects: int, folder: Path) -> Path:
+    """The demo county's first unit with ``projects`` more copies of its first 特定目标类 project, balanced."""
+    data = yaml.safe_load((DEMO / "budget.yaml").read_text(encoding="utf-8"))
+    unit = data["units"][0]
+    data["units"] = [unit]
+    template = next(p for p in unit["projects"] if p["category"] == "特定目标类")
+    extra = Decimal(0)
+    for n in range(projects):
+        project = copy.deepcopy(template)
+        project["code"] = f"{unit['code']}-X{n + 1:04d}"
+        project["name"] = f"{template['name']}（{n + 1}）"
+        extra += sum(Decimal(str(line["amount"])) for line in project["lines"])
+        unit["projects"].append(project)
+    unit["income"][0]["amount"] = str(Decimal(str(unit["income"][0]["amount"])) + extra)
+    path = folder / "budget.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_many_project_workbook_merges_without_scanning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    document = build_document(load_ledger(big_unit(PROJECTS, tmp_path), PROFILE), PROFILE)
+
+    def scan(self: MultiCellRange, coord: object) -> bool:
+        raise AssertionError("a merge scanned every earlier merge")
+
+    monkeypatch.setattr(MultiCellRange, "__contains__", scan)
+    data = render_xlsx(document.tables, document.title)
+    monkeypatch.undo()
+    book = load_workbook(io.BytesIO(data))
+    bodies = 0
+    for table, name in zip(document.tables, sheet_names(document.tables), strict=True):
+        sheet = book[name]
+        merged = {str(r) for r in sheet.merged_cells.ranges}
+        expected: set[str] = set()
+        for part, (header_top, body_top) in zip(table.parts, part_positions(table), strict=True):
+            blocks = [(header_top + h.row, h.column + 1, h.rowspan, h.colspan) for h in part.header]
+            if part.rows and not part.empty:
+                blocks += [(body_top + m.row, m.column + 1, m.rowspan, m.colspan) for m in part.merges]
+                bodies += len(part.merges)
+            for row, column, rowspan, colspan in blocks:
+                if rowspan > 1 or colspan > 1:
+                    first = sheet.cell(row, column).coordinate
+                    expected.add(f"{first}:{sheet.cell(row + rowspan - 1, column + colspan - 1).coordinate}")
+            assert f"A{header_top - TITLE_ROWS + 1}" in {r.split(":")[0] for r in merged}  # the title
+        assert expected <= merged, name
+        covered: set[tuple[int, int]] = set()
+        for block in sheet.merged_cells.ranges:
+            cells = set(block.cells)
+            assert not cells & covered, f"{name}: {block} overlaps another merge"
+            covered |= cells
+    assert bodies >= PROJECTS  # the performance table merges a block per project
