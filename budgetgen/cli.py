@@ -149,8 +149,8 @@ def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str,
 @profile_option
 @format_option("text", "json", "junit", "github")
 @click.option("--strict", is_flag=True, help="警告也算失败（退出码 1）。")
-@click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则。")
-@click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则。")
+@click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则（不区分大小写，可用逗号分隔）。")
+@click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则（不区分大小写，可用逗号分隔）。")
 @click.option("--list-rules", is_flag=True, help="列出全部规则。")
 @report_errors
 def check(
@@ -167,9 +167,16 @@ def check(
     退出码 0 通过，1 有问题，2 有输入无法读取。可同时检查多个输入。
     """
     from budgetgen.checks import has_errors, rule_catalog, run_checks
+    from budgetgen.checks.registry import UnknownRuleCode, resolve_codes
     from budgetgen.checks.report import as_github, as_json, as_junit, as_text
     from budgetgen.pipeline import load_context
 
+    for option, codes in (("--select", select), ("--ignore", ignore)):
+        try:  # a mistyped code is a usage error, never a rule that silently does not run
+            resolved = resolve_codes(codes)
+        except UnknownRuleCode as unknown:
+            raise click.UsageError(f"{option}：{unknown.message()}") from None
+        select, ignore = (resolved, ignore) if option == "--select" else (select, resolved)
     if list_rules:
         for info in rule_catalog():
             click.echo(f"{info.code}  {info.severity.value:<7}  {info.title}  — {info.description}")
