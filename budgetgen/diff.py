@@ -29,7 +29,7 @@ class Change:
     after: str | None
 
 
-def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     if isinstance(value, Mapping):
         for key, item in value.items():
             yield from _flatten(item, f"{prefix}.{key}" if prefix else str(key))
@@ -37,14 +37,23 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
         for i, item in enumerate(value):
             yield from _flatten(item, f"{prefix}[{i}]")
     else:
-        yield prefix, "" if value is None else (f"{value:f}" if isinstance(value, Decimal) else str(value))
+        yield prefix, value
 
 
-def _compare(family: str, before: dict[str, str], after: dict[str, str]) -> list[Change]:
+def _text(value: Any) -> str | None:
+    """How a value is shown: an amount with all its digits, nothing as None."""
+    if value is None or value == "":
+        return None
+    return f"{value:f}" if isinstance(value, Decimal) else str(value)
+
+
+def _compare(family: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
+    """Keys whose shown values differ: an empty value and an absent one are the same (no value)."""
     changes = []
     for key in list(dict.fromkeys([*before, *after])):
-        if before.get(key) != after.get(key):
-            changes.append(Change(family, key, before.get(key), after.get(key)))
+        old, new = _text(before.get(key)), _text(after.get(key))
+        if old != new:
+            changes.append(Change(family, key, old, new))
     return changes
 
 
