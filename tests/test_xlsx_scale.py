@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.cell_range import MultiCellRange
 
 from budgetgen.package.document import build_document
@@ -25,6 +26,7 @@ from .conftest import DEMO
 
 PROJECTS = 60
 PROFILE = "sichuan-2025"
+BOLD = {"TOTAL", "DEPARTMENT", "UNIT", "GROUP"}
 
 
 def big_unit(projects: int, folder: Path) -> Path:
@@ -66,6 +68,14 @@ def test_many_project_workbook_merges_without_scanning(tmp_path: Path, monkeypat
             if part.rows and not part.empty:
                 blocks += [(body_top + m.row, m.column + 1, m.rowspan, m.colspan) for m in part.merges]
                 bodies += len(part.merges)
+                for r, row in enumerate(part.rows):  # body cells styled by copying an equal cell's style ids
+                    for c in range(len(part.columns)):
+                        cell = sheet.cell(body_top + r, c + 1)
+                        if isinstance(cell, MergedCell):
+                            continue
+                        assert cell.border.left.style == "thin", cell.coordinate
+                        assert cell.font.name == "宋体", cell.coordinate
+                        assert bool(cell.font.b) == (row.role.name in BOLD or c in row.labels), cell.coordinate
             for row, column, rowspan, colspan in blocks:
                 if rowspan > 1 or colspan > 1:
                     first = sheet.cell(row, column).coordinate
