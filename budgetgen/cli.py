@@ -24,6 +24,7 @@ from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import DEFAULT_PROFILE
 from budgetgen.render.pdf import RenderWarning
 from budgetgen.summary import summary_json, summary_text
+from budgetgen.terminal import echo, visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,24 +43,24 @@ def report_errors(command: F) -> F:
             as_json = kwargs.get("output_format") == "json"
             if as_json:
                 payload = {"errors": [d.as_dict() for d in error.diagnostics]}
-                click.echo(json.dumps(payload, ensure_ascii=False, indent=2), err=True)
+                echo(json.dumps(payload, ensure_ascii=False, indent=2), err=True, as_json=True)
             else:
                 for diagnostic in error.diagnostics:
-                    click.echo(str(diagnostic), err=True)
+                    echo(str(diagnostic), err=True)
                 click.echo(f"输入有误，共 {len(error.diagnostics)} 处，未生成任何结果。", err=True)
             sys.exit(EXIT_INPUT)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except RenderWarning as warning:
             problem = Diagnostic("BG-E060", f"PDF 排版时出现问题：{warning}", Location("budgetgen"))
-            click.echo(str(problem), err=True)
+            echo(str(problem), err=True)
             click.echo("未生成任何结果；请检查上面提到的文字（可先运行 budgetgen check）。", err=True)
             sys.exit(EXIT_INPUT)
         except Exception as error:
             if os.environ.get("BUDGETGEN_DEBUG"):
                 raise
             internal = Diagnostic("BG-E099", f"内部错误：{type(error).__name__}: {error}", Location("budgetgen"))
-            click.echo(str(internal), err=True)
+            echo(str(internal), err=True)
             click.echo("这是 budgetgen 的缺陷，请报告；设置 BUDGETGEN_DEBUG=1 可查看详细信息。", err=True)
             sys.exit(EXIT_INTERNAL)
 
@@ -119,7 +120,10 @@ def cli() -> None:
 def summary(input_path: Path, profile: str, output_format: str) -> None:
     """显示预算的关键数字（万元）。IN 为 YAML 文件或含 budget.yaml 的文件夹。"""
     ledger = load_ledger(input_path, profile)
-    click.echo(summary_json(ledger) if output_format == "json" else summary_text(ledger))
+    if output_format == "json":
+        echo(summary_json(ledger), as_json=True)
+    else:
+        echo(summary_text(ledger))
 
 
 @cli.command()
@@ -137,11 +141,11 @@ def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str,
         targets = render_package(input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft)
     except RefusedError as refused:
         for finding in refused.findings:
-            click.echo(str(finding), err=True)
+            echo(str(finding), err=True)
         click.echo(f"输入有 {len(refused.findings)} 个错误，未生成公开材料；用 --draft 可生成带水印的草稿。", err=True)
         sys.exit(1)
     for target in targets:
-        click.echo(str(target))
+        echo(str(target))
 
 
 @cli.command()
@@ -175,7 +179,7 @@ def check(
         try:  # a mistyped code is a usage error, never a rule that silently does not run
             resolved = resolve_codes(codes)
         except UnknownRuleCode as unknown:
-            raise click.UsageError(f"{option}：{unknown.message()}") from None
+            raise click.UsageError(visible(f"{option}：{unknown.message()}")) from None
         select, ignore = (resolved, ignore) if option == "--select" else (select, resolved)
     if list_rules:
         for info in rule_catalog():
@@ -191,14 +195,14 @@ def check(
         except InputError as error:
             unreadable += error.diagnostics
     if output_format == "json":
-        click.echo(as_json([*unreadable, *findings]))
+        echo(as_json([*unreadable, *findings]), as_json=True)
     elif output_format == "junit":
-        click.echo(as_junit([*unreadable, *findings], rule_catalog(), " ".join(str(p) for p in inputs)))
+        echo(as_junit([*unreadable, *findings], rule_catalog(), " ".join(str(p) for p in inputs)))
     elif output_format == "github":
         if unreadable or findings:
-            click.echo(as_github([*unreadable, *findings]))
+            echo(as_github([*unreadable, *findings]))
     else:
-        click.echo(as_text([*unreadable, *findings]))
+        echo(as_text([*unreadable, *findings]))
     if unreadable:
         sys.exit(EXIT_INPUT)
     sys.exit(1 if has_errors(findings, strict) else 0)
@@ -216,7 +220,10 @@ def diff_command(first: Path, second: Path, profile: str, output_format: str) ->
     from budgetgen.pipeline import load_context
 
     changes = diff(load_context(first, profile), load_context(second, profile))
-    click.echo(diff_json(changes) if output_format == "json" else diff_text(changes))
+    if output_format == "json":
+        echo(diff_json(changes), as_json=True)
+    else:
+        echo(diff_text(changes))
 
 
 @cli.command()
@@ -239,7 +246,7 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
     else:
         data = render_template(load_catalog(year or available_years()[-1]))
     write_atomic(output, data)
-    click.echo(str(output))
+    echo(str(output))
 
 
 @cli.command(name="import")
@@ -260,7 +267,7 @@ def import_command(source: Path, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         write_atomic(output, text.encode("utf-8"))
-        click.echo(str(output))
+        echo(str(output))
 
 
 @cli.command()
@@ -356,7 +363,7 @@ def profiles() -> None:
     for name in available_profiles():
         settings = load_profile(name)
         marker = "（默认）" if name == DEFAULT_PROFILE else ""
-        click.echo(f"{name}  {settings.description or settings.title}{marker}")
+        echo(f"{name}  {settings.description or settings.title}{marker}")
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from budgetgen.checks.context import CheckContext
 from budgetgen.package.document import build_document
 from budgetgen.package.model import ColumnKind, Document, Section
 from budgetgen.summary import summary_data
+from budgetgen.terminal import visible
 
 
 @dataclass(frozen=True)
@@ -113,12 +114,12 @@ def diff_text(changes: list[Change]) -> str:
         if not mine:
             continue
         lines.append(f"## {name}（{len(mine)} 处）")
-        for c in mine:
+        for c in mine:  # one line per value: a line break or a control character in it is shown escaped
+            key, before, after = (visible(t, keep="") if t else t for t in (c.key, c.before, c.after))
             if family == "text":
-                lines += [f"{c.key}", f"  - {c.before or '（无）'}", f"  + {c.after or '（无）'}"]
+                lines += [f"{key}", f"  - {before or '（无）'}", f"  + {after or '（无）'}"]
             else:
-                lines.append(f"{c.key}: {c.before if c.before not in (None, '') else '（空）'} → "
-                             f"{c.after if c.after not in (None, '') else '（空）'}")  # fmt: skip
+                lines.append(f"{key}: {before or '（空）'} → {after or '（空）'}")
     return "\n".join(lines)
 
 

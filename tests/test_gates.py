@@ -1,4 +1,5 @@
-"""Gates and edges: a mistyped rule code cannot switch a check off, and ``diff`` lists only real changes."""
+"""Gates and edges: a mistyped rule code cannot switch a check off, ``diff`` lists only real changes, and no
+character from the input acts on the terminal (it is shown escaped)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from pathlib import Path
 import pytest
 
 from budgetgen.checks.registry import RULES, UnknownRuleCode, nearest_codes, resolve_codes
+from budgetgen.terminal import escape, hidden, visible, visible_json
 
 from .conftest import DEMO, run
 
 UNIT_NAME = "示范县人力资源和社会保障局（本级）"
+# A unit name that sets the terminal title (ESC ] 0 ; ... BEL), holds a C1 next-line and reverses the line.
+HOSTILE_YAML = '"示范县\\e]0;pwned\\a人社局\\N\\u202e（本级）"'
+HOSTILE_SHOWN = "示范县\\x1b]0;pwned\\x07人社局\\x85\\u202e（本级）"
 
 
 def demo_copy(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
@@ -84,3 +89,82 @@ def test_rename_lists_no_empty_to_empty_changes(tmp_path: Path) -> None:
     text = run("diff", DEMO, renamed).stdout
     assert "（空） → （空）" not in text
 
+
+
+@pytest.mark.parametrize(
+    "character",
+    ["\x01", "\x07", "\x1b", "\r", "\x7f", "\x85", "\x9b", "\u200b", "\u200e", "\u202e", "\u2066", "\u2028",
+     "\ufeff", "\U000e0001", "\ud800"],
+)  # fmt: skip
+def test_every_hidden_character_is_shown_escaped(character: str) -> None:
+    text = f"名称{character}结束"
+    shown = visible(text)
+    assert not any(hidden(ch) for ch in shown)
+    assert shown == f"名称{escape(character)}结束"
+    assert json.loads(visible_json(json.dumps(text, ensure_ascii=False))) == text
+    assert not any(hidden(ch) for ch in visible_json(json.dumps(text, ensure_ascii=False)))
+
+
+def test_printable_text_is_unchanged() -> None:
+    text = "一般公共预算　（全角空格）\tC:\\path\\x1b 100%"
+    assert visible(text) == text
+    assert visible("两行\n文字") == "两行\n文字"
+    assert visible("两行\n文字", keep="") == "两行\\x0a文字"
+
+
+def assert_safe(output: str) -> None:
+    """Nothing in the output but text, line breaks and tabs."""
+    assert not [hex(ord(ch)) for ch in output if ch not in "\n\t" and hidden(ch)]
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    return demo_copy(tmp_path, f"name: {UNIT_NAME}", f"name: {HOSTILE_YAML}")
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_diff_shows_a_hostile_name_escaped(hostile: Path, output_format: str) -> None:
+    result = run("diff", DEMO, hostile, "--format", output_format)
+    assert result.exit_code == 0, result.output
+    assert_safe(result.stdout)
+    if output_format == "text":
+        assert f"units[0].name: {UNIT_NAME} → {HOSTILE_SHOWN}" in result.stdout.splitlines()
+    else:
+        after = json.loads(result.stdout)["input"][0]["after"]
+        assert after == "示范县\x1b]0;pwned\x07人社局\x85\u202e（本级）"  # the data itself unchanged
+
+
+@pytest.mark.parametrize("command", ["summary", "check"])
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_summary_and_check_show_hostile_text_escaped(tmp_path: Path, command: str, output_format: str) -> None:
+    folder = demo_copy(tmp_path, "name: 示范县人力资源和社会保障局\n", f"name: {HOSTILE_YAML}\n")
+    result = run(command, folder, "--format", output_format)
+    assert result.exit_code in (0, 1), result.output
+    assert_safe(result.stdout)
+    if output_format == "text":  # summary names the department; check quotes the character no font has
+        assert "\\u202e" in result.stdout
+        assert ("\\x1b]0;pwned\\x07" in result.stdout) == (command == "summary")
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_error_messages_show_hostile_names_escaped(tmp_path: Path, output_format: str) -> None:
+    missing = tmp_path / "x\x1b]0;pwned\x07\u202e" / "budget.yaml"
+    result = run("check", missing, "--format", output_format)
+    assert result.exit_code == 2
+    assert_safe(result.stdout + result.stderr)
+    shown = "x\\u001b]0;pwned\\u0007\\u202e" if output_format == "json" else "x\\x1b]0;pwned\\x07\\u202e"
+    assert shown in result.stdout + result.stderr
+    unknown_key = tmp_path / "budget.yaml"
+    unknown_key.write_text('format_version: 1\n"bad\\e[31m\\x85key": 1\n', encoding="utf-8")
+    result = run("summary", unknown_key, "--format", output_format)
+    assert result.exit_code == 2
+    assert_safe(result.stderr)
+    if output_format == "text":
+        assert "bad\\x1b[31m\\x85key" in result.stderr
+
+
+def test_usage_error_shows_a_hostile_code_escaped(tmp_path: Path) -> None:
+    result = run("check", DEMO, "--select", "BG-C101\x1b]0;pwned\x07")
+    assert result.exit_code == 2
+    assert_safe(result.stderr)
+    assert "BG-C101\\x1b]0;pwned\\x07" in result.stderr
