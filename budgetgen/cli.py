@@ -171,16 +171,10 @@ def check(
     退出码 0 通过，1 有问题，2 有输入无法读取。可同时检查多个输入。
     """
     from budgetgen.checks import has_errors, rule_catalog, run_checks
-    from budgetgen.checks.registry import UnknownRuleCode, resolve_codes
     from budgetgen.checks.report import as_github, as_json, as_junit, as_text
     from budgetgen.pipeline import load_context
 
-    for option, codes in (("--select", select), ("--ignore", ignore)):
-        try:  # a mistyped code is a usage error, never a rule that silently does not run
-            resolved = resolve_codes(codes)
-        except UnknownRuleCode as unknown:
-            raise click.UsageError(visible(f"{option}：{unknown.message()}")) from None
-        select, ignore = (resolved, ignore) if option == "--select" else (select, resolved)
+    select, ignore = _rule_codes("--select", select), _rule_codes("--ignore", ignore)
     if list_rules:
         for info in rule_catalog():
             click.echo(f"{info.code}  {info.severity.value:<7}  {info.title}  — {info.description}")
@@ -206,6 +200,16 @@ def check(
     if unreadable:
         sys.exit(EXIT_INPUT)
     sys.exit(1 if has_errors(findings, strict) else 0)
+
+
+def _rule_codes(option: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """Rule codes as registered; a mistyped one is a usage error (exit 2), never a rule silently not run."""
+    from budgetgen.checks.registry import UnknownRuleCode, resolve_codes
+
+    try:
+        return resolve_codes(codes)
+    except UnknownRuleCode as unknown:
+        raise click.UsageError(visible(f"{option}：{unknown.message()}")) from None
 
 
 @cli.command(name="diff")
