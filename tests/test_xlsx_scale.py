@@ -1,4 +1,4 @@
-"""A unit with many projects: every merge of the workbook comes out right, and none is added by scanning.
+"""A unit with many projects: every merge of the workbook comes out right, and nothing is found by scanning.
 
 The speed itself is measured in benchmarks/render.py; here the mechanism is tested: ``merge_range`` adds
 a block without asking openpyxl whether it lies inside an earlier merge (that loop over every earlier
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.cell_range import MultiCellRange
 
+from budgetgen.money import Node
 from budgetgen.package.document import build_document
 from budgetgen.pipeline import load_ledger
 from budgetgen.render.xlsx import TITLE_ROWS, part_positions, render_xlsx, sheet_names
@@ -88,3 +90,19 @@ def test_many_project_workbook_merges_without_scanning(tmp_path: Path, monkeypat
             assert not cells & covered, f"{name}: {block} overlaps another merge"
             covered |= cells
     assert bodies >= PROJECTS  # the performance table merges a block per project
+
+
+class _NoScan(list[Node]):
+    """A child list that refuses to be searched: only appending is allowed."""
+
+    def __iter__(self) -> Iterator[Node]:
+        raise AssertionError("a child was looked up by scanning every child")
+
+
+def test_a_node_finds_its_children_by_key() -> None:
+    root = Node("root", Decimal(0))
+    root.children = _NoScan()
+    first = root.child("a")
+    assert root.child("b") is not first
+    assert root.child("a") is first
+    assert list.__len__(root.children) == 2
