@@ -218,8 +218,8 @@ def load_tables_spec(profile: str) -> TablesSpec:
     """The table specs of a profile (validated, with located errors for a broken file)."""
     from budgetgen.io.load import validate
     from budgetgen.io.yaml_source import read_yaml
-    from budgetgen.profiles import templates_root
+    from budgetgen.profiles import profile_file
 
-    file = templates_root() / profile / "tables.yaml"
+    file = profile_file(profile, "tables.yaml")
     data, positions = read_yaml(file.read_bytes(), str(file))
     return validate(TablesSpec, data, str(file), positions, {})
