@@ -111,7 +111,9 @@ class CheckSettings(_Settings):
     @field_validator("rules", mode="before")
     @classmethod
     def _upper_keys(cls, value: Any) -> Any:
-        return {k.upper() if isinstance(k, str) else k: v for k, v in value.items()} if isinstance(value, dict) else value
+        if not isinstance(value, dict):
+            return value
+        return {k.upper() if isinstance(k, str) else k: v for k, v in value.items()}
 
     def severity(self, code: str, default: str, opt_in: bool = False) -> str | None:
         """The severity a rule has in this layout (``error`` / ``warning``), or None when it is off."""
@@ -259,7 +261,45 @@ def load_profile(name: str = DEFAULT_PROFILE) -> ProfileSettings:
         data = _overlay(base_data, data)
     settings = validate(ProfileSettings, data, str(file), positions, {})
     _check_rule_codes(data, positions, str(file))
+    _check_files(name, source)
     return settings
+
+
+def _check_files(name: str, source: ProfileSource) -> None:
+    """Read the tables and parse the templates up front, so a broken file fails before any work, located."""
+    from budgetgen.package.spec import load_tables_spec
+
+    load_tables_spec(name)
+    if source.user:
+        from budgetgen.package.sandbox import parse_templates
+
+        parse_templates(name)
+
+
+def copy_profile(name: str, target: Path) -> list[Path]:
+    """Write an editable copy of a built-in profile into ``target`` (a new or empty folder).
+
+    The copy's ``profile.yaml`` says ``base: NAME``: a file deleted from the copy comes from the
+    built-in profile, so a user may keep only the files they change.
+    """
+    from budgetgen.render.files import write_atomic
+
+    if not is_builtin(name):
+        raise _unknown(name)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise _profile_error("目标文件夹已存在且不为空，未复制（请换一个新文件夹）", str(target))
+    folder = templates_root() / name
+    written = []
+    for file in sorted(p for p in folder.iterdir() if p.is_file()):
+        data = file.read_bytes()
+        if file.name == "profile.yaml":
+            text = data.decode("utf-8")
+            note = f"base: {name}  # 本文件夹中没有的文件取自内置样式 {name}；这里的设置覆盖它的设置\n"
+            at = text.find("\nname:") + 1
+            data = (text[:at] + note + text[at:]).encode("utf-8")
+        write_atomic(target / file.name, data)
+        written.append(target / file.name)
+    return written
 
 
 def _check_rule_codes(data: Any, positions: Any, file: str) -> None:
@@ -280,7 +320,8 @@ def _check_rule_codes(data: Any, positions: Any, file: str) -> None:
         places.append((str(code), positions.keys.get(("checks", "rules", code), (1, 1))))
     for code, (line, column) in places:
         if code.upper() not in known:
-            near = difflib.get_close_matches(code.upper(), known, n=3, cutoff=0.5)
+            probe = code.upper().replace("O", "0").replace("I", "1")  # letters typed for digits
+            near = difflib.get_close_matches(probe, known, n=3, cutoff=0.5)
             hint = f"（最接近：{'、'.join(near)}）" if near else ""
             problems.append(Diagnostic("BG-E030", f"未知的规则代码“{code}”{hint}", Location(file, line, column)))
     if problems:

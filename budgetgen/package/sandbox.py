@@ -115,3 +115,18 @@ def _where(error: Exception, name: str) -> Location:
             found = Location(filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def parse_templates(profile: str) -> None:
+    """Parse every template of a user's profile folder: a syntax error is located before rendering."""
+    source = profile_source(profile)
+    env = environment(profile)
+    for path in sorted(source.folders[0].glob("*.j2")):
+        try:
+            env.get_template(path.name)
+        except jinja2.TemplateSyntaxError as error:
+            where = Location(error.filename or str(path), error.lineno)
+            raise InputError([Diagnostic("BG-E030", f"样式模板语法错误：{error.message}", where)]) from None
+        except jinja2.TemplateNotFound:
+            problem = Diagnostic("BG-E030", "样式文件指向样式文件夹以外，不予读取", Location(str(path)))
+            raise InputError([problem]) from None

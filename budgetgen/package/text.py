@@ -17,7 +17,7 @@ from budgetgen.model.budget import Assets, Texts, ThreePublicTexts
 from budgetgen.package.facts import TextFacts, build_text_facts
 from budgetgen.package.model import Paragraph, Section
 from budgetgen.package.sandbox import environment, render_profile_template
-from budgetgen.package.tables import organisation_name
+from budgetgen.package.tables import level_word, organisation_name
 
 MISSING = re.compile(r"【待填写：([^】]*)】")
 
@@ -130,6 +130,7 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
         year=budget.budget_year,
         last_year=budget.budget_year - 1,
         kind=package_kind(ledger),
+        level=level_word(ledger),
         assets=assets,
         official_vehicles=official,
         names=settings.three_public_names.model_dump(),

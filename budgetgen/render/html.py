@@ -13,8 +13,8 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from budgetgen.package.model import Document, RowRole, Table, TablePart, Value
-from budgetgen.package.tables import chinese_number
 from budgetgen.package.sandbox import environment, render_profile_template
+from budgetgen.package.tables import chinese_number
 from budgetgen.profiles import load_profile, profile_file
 
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"

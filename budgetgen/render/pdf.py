@@ -7,7 +7,8 @@ page numbers are stamped afterwards in one pass, the 目录 gets the tables' pag
 chunks, and the bookmarks are rebuilt as one tree. Memory is bounded by the largest chunk.
 
 The URL fetcher serves only files inside the profile's folders (its own, the built-in profile a
-user folder extends, ``_shared``; no network, no ``file://`` elsewhere), so text that reaches the HTML cannot pull a local file into the PDF. Fixed metadata
+user folder extends, ``_shared``; no network, no ``file://`` elsewhere), so text that reaches the
+HTML cannot pull a local file into the PDF. Fixed metadata
 and a content-derived file identifier make the same input give the same bytes.
 """
 
