@@ -82,6 +82,7 @@ def test_copied_profile_with_one_edited_title_renders_it(tmp_path: Path) -> None
 
 def test_a_folder_with_one_template_overrides_only_that_file(tmp_path: Path) -> None:
     text = "<h1>第一部分 我们的说明</h1>\n<p>{{ org }}{{ year }}年{{ level }}预算，合计{{ f.total.shown | wan }}万元。"
+    text += "</p>\n"
     folder = user_profile(tmp_path, {"text.html.j2": text})
     page = html_of(GUANGYUAN, tmp_path, "--profile", folder)
     assert "广元市社会保险事务中心2025年市级预算，合计" in page
