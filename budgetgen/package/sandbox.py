@@ -10,6 +10,7 @@ never resolves), and any template error becomes a located ``BG-E030`` (file:line
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -48,7 +49,20 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
 class ProfileEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox, stricter still: pydantic models show their fields and their own properties only."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        # Every test below depends on the object's type and the name only (not on the value), so the
+        # answer is kept per (type, name): a table page reads tens of thousands of attributes.
+        key = (type(obj), attr)
+        known = self._verdicts.get(key)
+        if known is None:
+            known = self._verdicts[key] = self._judge(obj, attr, value)
+        return known
+
+    def _judge(self, obj: Any, attr: str, value: Any) -> bool:
         if attr in _UNSAFE_NAMES or isinstance(obj, PurePath):
             return False
         if isinstance(obj, BaseModel) and not _own_attribute(type(obj), attr):
@@ -56,6 +70,7 @@ class ProfileEnvironment(ImmutableSandboxedEnvironment):
         return bool(super().is_safe_attribute(obj, attr, value))
 
 
+@cache
 def _own_attribute(cls: type, attr: str) -> bool:
     """A model field, or an attribute a budgetgen class defines (not one pydantic gives every model)."""
     if attr in getattr(cls, "model_fields", {}):
@@ -63,12 +78,17 @@ def _own_attribute(cls: type, attr: str) -> bool:
     return any(attr in vars(k) for k in cls.__mro__ if k.__module__.startswith("budgetgen."))
 
 
+@cache
 def environment(profile: str) -> jinja2.Environment:
-    """The sandboxed environment of a profile: its folder, the built-in base, then the shared templates."""
+    """The sandboxed environment of a profile: its folder, the built-in base, then the shared templates.
+
+    One per profile and run, so each template is compiled once (the filters are the same for every use).
+    """
     from budgetgen.money import format_wan, format_wan_short
     from budgetgen.package.facts import class_short_name
     from budgetgen.package.tables import chinese_number
     from budgetgen.package.text import missing
+    from budgetgen.render.html import css_string
 
     source = profile_source(profile)
     env = ProfileEnvironment(
@@ -83,6 +103,7 @@ def environment(profile: str) -> jinja2.Environment:
     env.globals["missing"] = missing
     env.globals["ordinal"] = chinese_number
     env.globals["class_short"] = class_short_name
+    env.filters["css_string"] = css_string
     return env
 
 

@@ -144,7 +144,6 @@ def render_html(
     numbers to be stamped after the chunks are joined.
     """
     env = environment(profile)
-    env.filters["css_string"] = css_string
     css = profile_file(profile, "package.css").read_text(encoding="utf-8")
     tables_title = f"第四部分 {document.title} {document.subtitle}表"
     html = render_profile_template(
