@@ -133,6 +133,14 @@ def test_unknown_field_in_tables_yaml_is_located_at_its_line(tmp_path: Path) -> 
     assert f"{folder / 'tables.yaml'}:5:5: 错误 BG-E011 未知字段“colour”" in result.output
 
 
+def test_bad_setting_in_a_user_profile_is_located(tmp_path: Path) -> None:
+    folder = user_profile(tmp_path, {"profile.yaml": "running_cost:\n  unit_kinds: [行政, 事业单位]\n"})
+    result = run("check", GUANGYUAN, "--profile", folder)
+    assert result.exit_code == 2
+    assert f"{folder / 'profile.yaml'}:3:" in result.output
+    assert "BG-E0" in result.output
+
+
 def test_unknown_profile_path_is_an_input_error(tmp_path: Path) -> None:
     result = run("check", GUANGYUAN, "--profile", tmp_path / "nothing-here")
     assert result.exit_code == 2
