@@ -363,3 +363,19 @@ def test_pdf_fetcher_serves_the_user_folder_and_its_base_only(tmp_path: Path) ->
 def test_demo_county_states_its_level() -> None:
     """The golden demo-county package prints 县级 (its input says level: 县); see test_profiles."""
     assert "  level: 县" in (DEMO / "budget.yaml").read_text(encoding="utf-8")
+
+
+def test_hostile_form_expression_cannot_read_a_file(tmp_path: Path) -> None:
+    """Form cells are sandboxed expressions too: a model's ``parse_file`` would read any file."""
+    folder = tmp_path / "forms"
+    assert run("profiles", "copy", "hebei-2020", folder).exit_code == 0
+    tables = folder / "tables.yaml"
+    text = tables.read_text(encoding="utf-8")
+    assert '{value: "=project.code", span: 2}' in text
+    hostile = text.replace('{value: "=project.code", span: 2}', "{value: \"=project.parse_file('/etc/passwd')\"}", 1)
+    tables.write_text(hostile, encoding="utf-8")
+    result = run("render", LAIYUAN, "-o", tmp_path / "out", "--html", "--profile", folder)
+    assert result.exit_code == 2, result.output
+    assert "BG-E030" in result.output
+    assert "parse_file" in result.output
+    assert "Expecting value" not in result.output  # the file was never read (json.loads of its text)
