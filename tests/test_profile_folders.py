@@ -253,6 +253,18 @@ def test_stated_package_kind_is_the_title(tmp_path: Path) -> None:
     assert "2025 年单位预算" not in page
 
 
+def test_department_or_unit_in_the_headings_follows_the_package_kind(tmp_path: Path) -> None:
+    page = html_of(DEMO / "budget.yaml", tmp_path / "a")  # three units: a 部门预算
+    assert "第一部分 示范县人力资源和社会保障局部门概况" in page
+    assert "（一）示范县人力资源和社会保障局部门职能简介" in page
+    assert "单位概况" not in page
+    stated = edited(DEMO, tmp_path, "  level: 县", "  level: 县\n  package_kind: 单位预算")
+    page = html_of(stated, tmp_path / "b")
+    assert "第一部分 示范县人力资源和社会保障局单位概况" in page
+    assert "2025 年单位预算" in page
+    assert "部门概况" not in page
+
+
 def test_single_unit_department_is_not_its_own_subordinate(tmp_path: Path) -> None:
     page = html_of(GUANGYUAN, tmp_path / "a")
     assert "广元市社会保险事务中心为广元市人力资源和社会保障局下属" in page
