@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path, PurePath
+from types import BuiltinMethodType, MethodType
 from typing import Any
 
 import jinja2
@@ -61,6 +62,20 @@ class ProfileEnvironment(ImmutableSandboxedEnvironment):
         if known is None:
             known = self._verdicts[key] = self._judge(obj, attr, value)
         return known
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """A fast path for attributes already judged safe on this type; methods take the full path.
+
+        (Jinja wraps a ``str.format`` method it hands out; only a method value can be one.)
+        """
+        if self._verdicts.get((type(obj), attribute)):
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                return super().getattr(obj, attribute)
+            if not isinstance(value, MethodType | BuiltinMethodType):
+                return value
+        return super().getattr(obj, attribute)
 
     def _judge(self, obj: Any, attr: str, value: Any) -> bool:
         if attr in _UNSAFE_NAMES or isinstance(obj, PurePath):
