@@ -310,6 +310,8 @@ HOSTILE = [
     ("<h1>x</h1>\n<p>{{ fn.__self__ }}</p>\n", 2, "不允许的操作"),
     ("<h1>x</h1>\n<p>{{ units[0].model_validate_json('{}') }}</p>\n", 2, "不允许的操作"),
     ("<h1>x</h1>\n<p>{{ cycler.__init__.__globals__ }}</p>\n", 2, "样式模板出错"),
+    ("<h1>x</h1>\n<p>{{ (department | attr('parse_file'))('/etc/passwd') }}</p>\n", 2, "不允许的操作"),
+    ("<h1>x</h1>\n<p>{{ department['parse_file']('/etc/passwd') }}</p>\n", 2, "不允许的操作"),
     ("<h1>x</h1>\n{% if %}\n", 2, "语法错误"),
 ]
 
@@ -327,6 +329,15 @@ def test_hostile_profile_template_is_a_located_error_without_a_leak(
     assert "root:" not in result.output
     assert "<class" not in result.output
     assert not out.exists()
+
+
+def test_unsafe_attribute_in_a_list_prints_nothing_of_python(tmp_path: Path) -> None:
+    template = "<h1>x</h1>\n<p>{{ units | map(attribute='__class__') | list }}</p>"
+    folder = user_profile(tmp_path, {"text.html.j2": template})
+    page = html_of(GUANGYUAN, tmp_path, "--profile", folder)
+    assert "<p>[Undefined]</p>" in page
+    assert "&lt;class" not in page
+    assert "Unit" not in page
 
 
 def test_a_symlink_out_of_the_profile_folder_is_refused(tmp_path: Path) -> None:
