@@ -402,3 +402,20 @@ def test_hostile_form_expression_cannot_read_a_file(tmp_path: Path) -> None:
     assert "BG-E030" in result.output
     assert "parse_file" in result.output
     assert "Expecting value" not in result.output  # the file was never read (json.loads of its text)
+
+
+PROVINCES = (
+    "北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江 上海 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 广西 海南 重庆 "
+    "四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 香港 澳门 台湾 sichuan hebei henan guangdong"
+).split()
+
+
+def test_no_module_names_a_province() -> None:
+    root = Path(__file__).resolve().parent.parent / "budgetgen"
+    offenders = [
+        f"{path.relative_to(root)}: {name}"
+        for path in sorted(root.rglob("*.py"))
+        for name in PROVINCES
+        if name in path.read_text(encoding="utf-8").lower()
+    ]
+    assert offenders == []
