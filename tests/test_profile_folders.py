@@ -237,13 +237,16 @@ def test_unstated_level_prints_benji_never_a_guess(tmp_path: Path) -> None:
     assert "县级财政" not in page
 
 
-def test_level_is_read_from_the_workbook(tmp_path: Path) -> None:
-    source = edited(GUANGYUAN, tmp_path, "  level: 市", "  level: 县")
+def test_wording_facts_survive_the_workbook(tmp_path: Path) -> None:
+    source = edited(GUANGYUAN, tmp_path, "  level: 市", "  level: 县\n  package_kind: 部门预算")
+    source = edited(tmp_path, tmp_path, "    kind: 参公\n", "    kind: 参公\n    running_cost: 123456\n", "b.yaml")
     book = tmp_path / "budget.xlsx"
     assert run("template", book, "--from", source).exit_code == 0
     result = run("import", book)
     assert result.exit_code == 0, result.output
     assert "  level: 县\n" in result.output
+    assert "  package_kind: 部门预算\n" in result.output
+    assert re.search(r"\n +running_cost: 123456\n", result.output)
 
 
 def test_stated_package_kind_is_the_title(tmp_path: Path) -> None:
