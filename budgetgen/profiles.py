@@ -13,6 +13,7 @@ file of a profile is read through ``profile_file``, which refuses files outside 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -220,6 +221,23 @@ def profile_source(profile: str) -> ProfileSource:
         known = "、".join(available_profiles())
         raise _profile_error(f"base 应为内置样式的名称（可用：{known}）", str(folder / "profile.yaml"), line, column)
     return ProfileSource(profile, (folder, (root / base).resolve(), shared), user=True)
+
+
+@cache
+def profile_fingerprint(profile: str) -> str:
+    """What identifies a profile's outputs: a built-in's name; a user folder's path and content hash.
+
+    ``batch`` keeps an output only while this is unchanged, so editing a copied profile re-renders.
+    """
+    source = profile_source(profile)
+    if not source.user:
+        return profile
+    digest = hashlib.sha256()
+    for file in sorted(p for p in source.folders[0].iterdir() if p.is_file()):
+        digest.update(f"{file.name}\0{len(file.read_bytes())}\0".encode())
+        digest.update(file.read_bytes())
+    base = f"+{source.folders[1].name}" if len(source.folders) > 2 else ""
+    return f"{source.folders[0]}{base}@{digest.hexdigest()[:16]}"
 
 
 def profile_file(profile: str, name: str) -> Path:

@@ -422,3 +422,32 @@ def test_no_module_names_a_province() -> None:
         if name in path.read_text(encoding="utf-8").lower()
     ]
     assert offenders == []
+
+
+def _new_run() -> None:
+    """Forget what this process loaded, as a new ``budgetgen`` run would (profiles are loaded once per run)."""
+    from budgetgen.package.sandbox import environment
+    from budgetgen.package.spec import load_tables_spec
+    from budgetgen.profiles import load_profile, profile_fingerprint
+
+    for cached in (profile_source, profile_fingerprint, load_profile, load_tables_spec, environment):
+        cached.cache_clear()
+
+
+def test_batch_renders_again_after_the_user_profile_changed(tmp_path: Path) -> None:
+    folder = tmp_path / "layout"
+    assert run("profiles", "copy", "sichuan-2025", folder).exit_code == 0
+    out = tmp_path / "out"
+    assert run("batch", GUANGYUAN, "-o", out, "--xlsx", "--jobs", "1", "--profile", folder).exit_code == 0
+    rerun = run("batch", GUANGYUAN, "-o", out, "--xlsx", "--jobs", "1", "--profile", folder)
+    assert "跳过未变化 1" in rerun.output
+    tables = folder / "tables.yaml"
+    tables.write_text(tables.read_text(encoding="utf-8").replace("title: 部门收支总表", "title: 收支总表"), "utf-8")
+    _new_run()
+    try:
+        again = run("batch", GUANGYUAN, "-o", out, "--xlsx", "--jobs", "1", "--profile", folder)
+    finally:
+        _new_run()
+    assert "本次生成 1" in again.output, again.output
+    book = openpyxl.load_workbook(next(out.rglob("*.xlsx")))
+    assert "收支总表" in [book[name]["A2"].value for name in book.sheetnames]
