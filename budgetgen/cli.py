@@ -356,7 +356,10 @@ def batch(
 @click.pass_context
 @report_errors
 def profiles(ctx: click.Context) -> None:
-    """列出可用的样式（templates/ 下的文件夹），每行一个：名称和说明。"""
+    """列出可用的样式（templates/ 下的文件夹），每行一个：名称和说明。
+
+    `budgetgen profiles copy NAME DIR` 把内置样式复制到 DIR 供修改，再用 --profile DIR 生成。
+    """
     from budgetgen.profiles import available_profiles, load_profile
 
     if ctx.invoked_subcommand is not None:
