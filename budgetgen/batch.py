@@ -29,7 +29,7 @@ from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
 from budgetgen.diagnostics import Path as FieldPath
 from budgetgen.io.load import INPUT_NAMES, SUFFIXES, LoadedInput, Locator, load_budget
 from budgetgen.ledger.build import build_ledger
-from budgetgen.profiles import load_profile
+from budgetgen.profiles import load_profile, profile_fingerprint
 from budgetgen.render.files import write_atomic
 
 MANIFEST = "manifest.json"
@@ -179,7 +179,7 @@ def run_item(item: Item, out: Path, profile: str, formats: set[str], draft: bool
     from budgetgen.render.package import RefusedError, render_context
 
     start = time.perf_counter()
-    entry = Entry(item.key, item.source, item.unit, item.digest, profile, __version__, "ok")
+    entry = Entry(item.key, item.source, item.unit, item.digest, profile_fingerprint(profile), __version__, "ok")
     target = out / item.key
     try:
         # the batch already uses every core with one unit per worker: chunks are laid out in turn
@@ -225,7 +225,8 @@ def _fresh(entry: dict[str, Any] | None, item: Item, profile: str, out: Path) ->
     """Whether a previous run already rendered this item from the same input, profile and version."""
     if not entry or entry.get("status") != "ok":
         return False
-    if (entry.get("input_hash"), entry.get("profile"), entry.get("version")) != (item.digest, profile, __version__):
+    expected = (item.digest, profile_fingerprint(profile), __version__)  # an edited user profile re-renders
+    if (entry.get("input_hash"), entry.get("profile"), entry.get("version")) != expected:
         return False
     for output in entry.get("outputs", []):
         path = out / output["path"]

@@ -102,7 +102,7 @@ def formats_options(command: F) -> F:
 
 
 profile_option = click.option(
-    "--profile", default=DEFAULT_PROFILE, show_default=True, help="样式（templates/ 下的文件夹名）。"
+    "--profile", default=DEFAULT_PROFILE, show_default=True, help="样式：内置样式名，或样式文件夹的路径。"
 )
 
 
@@ -132,13 +132,26 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 @profile_option
 @formats_options
 @click.option("--draft", is_flag=True, help="草稿：每页加“草稿”水印、输入的摘要和日期。")
+@click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则（同 check）。")
+@click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则（同 check）。")
 @report_errors
-def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...], draft: bool) -> None:
+def render(
+    input_path: Path,
+    output_dir: Path,
+    profile: str,
+    formats: tuple[str, ...],
+    draft: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> None:
     """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
     from budgetgen.render.package import RefusedError, render_package
 
+    select, ignore = _rule_codes("--select", select), _rule_codes("--ignore", ignore)
     try:
-        targets = render_package(input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft)
+        targets = render_package(
+            input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft, select, ignore
+        )
     except RefusedError as refused:
         for finding in refused.findings:
             echo(str(finding), err=True)
@@ -358,16 +371,34 @@ def batch(
         sys.exit(EXIT_INPUT if not readable else 1)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
+@click.pass_context
 @report_errors
-def profiles() -> None:
-    """列出可用的样式（templates/ 下的文件夹），每行一个：名称和说明。"""
+def profiles(ctx: click.Context) -> None:
+    """列出可用的样式（templates/ 下的文件夹），每行一个：名称和说明。
+
+    `budgetgen profiles copy NAME DIR` 把内置样式复制到 DIR 供修改，再用 --profile DIR 生成。
+    """
     from budgetgen.profiles import available_profiles, load_profile
 
+    if ctx.invoked_subcommand is not None:
+        return
     for name in available_profiles():
         settings = load_profile(name)
         marker = "（默认）" if name == DEFAULT_PROFILE else ""
         echo(f"{name}  {settings.description or settings.title}{marker}")
+
+
+@profiles.command(name="copy")
+@click.argument("name", metavar="NAME")
+@click.argument("target", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@report_errors
+def profiles_copy(name: str, target: Path) -> None:
+    """把内置样式 NAME 复制到文件夹 DIR，供修改；用 --profile DIR 使用它。"""
+    from budgetgen.profiles import copy_profile
+
+    for path in copy_profile(name, target):
+        click.echo(str(path))
 
 
 @cli.command()

@@ -3,15 +3,24 @@
 A profile's ``profile.yaml`` carries the rules that differ between provinces and that the ledger
 needs too (which 项 a personnel item lands on, which units report 机关运行经费), so a new province
 is a new folder, not an ``if`` in the code.
+
+A profile is named (a built-in folder) or given as a path (a folder the user owns, typically made
+by ``budgetgen profiles copy``). A user folder may say ``base: NAME``: every file it does not hold
+comes from that built-in profile, and its ``profile.yaml`` settings are laid over the base's. Every
+file of a profile is read through ``profile_file``, which refuses files outside the profile's folders.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.io.yaml_source import read_yaml
@@ -89,7 +98,31 @@ class CheckSettings(_Settings):
     econ_functions: dict[str, list[str]] = Field(default_factory=dict)
     disabled: list[str] = Field(default_factory=list)
     enabled: list[str] = Field(default_factory=list)  # opt-in rules this layout applies
+    # A rule's severity in this layout: error / warning, or off (the same as listing it in ``disabled``).
+    rules: dict[str, Literal["error", "warning", "off"]] = Field(default_factory=dict)
     requires: list[str] = Field(default_factory=list)
+
+    @field_validator("disabled", "enabled", mode="before")
+    @classmethod
+    def _upper_codes(cls, value: Any) -> Any:
+        """Rule codes match case-insensitively (``bg-c113`` is BG-C113)."""
+        return [v.upper() if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _upper_keys(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {k.upper() if isinstance(k, str) else k: v for k, v in value.items()}
+
+    def severity(self, code: str, default: str, opt_in: bool = False) -> str | None:
+        """The severity a rule has in this layout (``error`` / ``warning``), or None when it is off."""
+        stated = self.rules.get(code)
+        if stated is not None:
+            return None if stated == "off" else stated
+        if code in self.disabled or (opt_in and code not in self.enabled):
+            return None
+        return default
 
 
 class DocumentSettings(_Settings):
@@ -113,6 +146,7 @@ class ProfileSettings(_Settings):
     name: str
     title: str
     description: str = ""
+    base: str | None = None  # a user folder: the built-in profile whose files and settings it extends
     document: DocumentSettings = Field(default_factory=DocumentSettings)
     excel: ExcelStyle = Field(default_factory=ExcelStyle)
     derivation: Derivation = Field(default_factory=Derivation)
@@ -123,20 +157,189 @@ class ProfileSettings(_Settings):
     checks: CheckSettings = Field(default_factory=CheckSettings)
 
 
+SHARED = "_shared"  # templates every profile may include (the grid page template)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
 def available_profiles() -> list[str]:
-    """Names of the profiles found."""
+    """Names of the built-in profiles."""
     return sorted(p.name for p in templates_root().iterdir() if (p / "profile.yaml").is_file())
+
+
+def _profile_error(message: str, file: str, line: int | None = None, column: int | None = None) -> InputError:
+    return InputError([Diagnostic("BG-E030", message, Location(file, line, column))])
+
+
+@dataclass(frozen=True)
+class ProfileSource:
+    """Where a profile's files are: its own folder, the built-in profile it extends, then ``_shared``."""
+
+    key: str
+    folders: tuple[Path, ...]
+    user: bool
+
+    def file(self, name: str) -> Path:
+        """The first of the folders that holds ``name``; a file resolving outside its folder is refused."""
+        for folder in self.folders:
+            candidate = folder / name
+            if candidate.is_file() or candidate.is_symlink():
+                resolved = candidate.resolve()
+                if not resolved.is_relative_to(folder) or not resolved.is_file():
+                    raise _profile_error(f"样式文件“{name}”指向样式文件夹以外，不予读取", str(candidate))
+                return resolved
+        raise _profile_error(f"样式缺少文件“{name}”", str(self.folders[0]))
+
+
+def is_builtin(profile: str) -> bool:
+    """Whether ``profile`` names a built-in profile (a bare name, not a path)."""
+    return bool(_NAME.match(profile)) and (templates_root() / profile / "profile.yaml").is_file()
+
+
+def _unknown(profile: str) -> InputError:
+    known = "、".join(available_profiles())
+    return _profile_error(f"没有名为“{profile}”的样式（可用：{known}，或一个样式文件夹的路径）", profile)
+
+
+@cache
+def profile_source(profile: str) -> ProfileSource:
+    """Resolve a profile name or folder path (a bare built-in name wins over a folder of that name)."""
+    root = templates_root().resolve()
+    shared = root / SHARED
+    if is_builtin(profile):
+        return ProfileSource(profile, ((root / profile).resolve(), shared), user=False)
+    folder = Path(profile).expanduser()
+    if not (folder / "profile.yaml").is_file():
+        raise _unknown(profile)
+    folder = folder.resolve()
+    data, positions = _read_settings(folder / "profile.yaml", folder)
+    base = data.get("base") if isinstance(data, dict) else None
+    if base is None:
+        return ProfileSource(profile, (folder, shared), user=True)
+    if not isinstance(base, str) or not is_builtin(base):
+        line, column = positions.values.get(("base",), (1, 1))
+        known = "、".join(available_profiles())
+        raise _profile_error(f"base 应为内置样式的名称（可用：{known}）", str(folder / "profile.yaml"), line, column)
+    return ProfileSource(profile, (folder, (root / base).resolve(), shared), user=True)
+
+
+@cache
+def profile_fingerprint(profile: str) -> str:
+    """What identifies a profile's outputs: a built-in's name; a user folder's path and content hash.
+
+    ``batch`` keeps an output only while this is unchanged, so editing a copied profile re-renders.
+    """
+    source = profile_source(profile)
+    if not source.user:
+        return profile
+    digest = hashlib.sha256()
+    for file in sorted(p for p in source.folders[0].iterdir() if p.is_file()):
+        digest.update(f"{file.name}\0{len(file.read_bytes())}\0".encode())
+        digest.update(file.read_bytes())
+    base = f"+{source.folders[1].name}" if len(source.folders) > 2 else ""
+    return f"{source.folders[0]}{base}@{digest.hexdigest()[:16]}"
+
+
+def profile_file(profile: str, name: str) -> Path:
+    """A file of a profile (``tables.yaml``, ``package.css`` ...), confined to the profile's folders."""
+    return profile_source(profile).file(name)
+
+
+def _read_settings(file: Path, folder: Path) -> tuple[Any, Any]:
+    resolved = file.resolve()
+    if not resolved.is_relative_to(folder):
+        raise _profile_error("样式文件“profile.yaml”指向样式文件夹以外，不予读取", str(file))
+    return read_yaml(resolved.read_bytes(), str(file))
+
+
+def _overlay(base: Any, own: Any) -> Any:
+    """The user's settings laid over the base's: mappings merge key by key, anything else replaces."""
+    if isinstance(base, dict) and isinstance(own, dict):
+        merged = dict(base)
+        for key, value in own.items():
+            merged[key] = _overlay(base.get(key), value)
+        return merged
+    return own
 
 
 @cache
 def load_profile(name: str = DEFAULT_PROFILE) -> ProfileSettings:
-    """The settings of a profile by name; unknown names and bad settings are located errors."""
+    """The settings of a profile by name or folder; unknown names and bad settings are located errors.
+
+    Cached: a run reads and validates each profile once.
+    """
     from budgetgen.io.load import validate  # the loader's error mapping, shared
 
+    source = profile_source(name)
+    file = source.folders[0] / "profile.yaml"
+    data, positions = _read_settings(file, source.folders[0])
+    if source.user and isinstance(data, dict) and isinstance(data.get("base"), str):
+        base_file = source.folders[1] / "profile.yaml"
+        base_data, _ = read_yaml(base_file.read_bytes(), str(base_file))
+        data = _overlay(base_data, data)
+    settings = validate(ProfileSettings, data, str(file), positions, {})
+    _check_rule_codes(data, positions, str(file))
+    _check_files(name, source)
+    return settings
+
+
+def _check_files(name: str, source: ProfileSource) -> None:
+    """Read the tables and parse the templates up front, so a broken file fails before any work, located."""
+    from budgetgen.package.spec import load_tables_spec
+
+    load_tables_spec(name)
+    if source.user:
+        from budgetgen.package.sandbox import parse_templates
+
+        parse_templates(name)
+
+
+def copy_profile(name: str, target: Path) -> list[Path]:
+    """Write an editable copy of a built-in profile into ``target`` (a new or empty folder).
+
+    The copy's ``profile.yaml`` says ``base: NAME``: a file deleted from the copy comes from the
+    built-in profile, so a user may keep only the files they change.
+    """
+    from budgetgen.render.files import write_atomic
+
+    if not is_builtin(name):
+        raise _unknown(name)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise _profile_error("目标文件夹已存在且不为空，未复制（请换一个新文件夹）", str(target))
     folder = templates_root() / name
-    file = folder / "profile.yaml"
-    if not file.is_file():
-        known = "、".join(available_profiles())
-        raise InputError([Diagnostic("BG-E030", f"没有名为“{name}”的样式（可用：{known}）", Location(name))])
-    data, positions = read_yaml(file.read_bytes(), str(file))
-    return validate(ProfileSettings, data, str(file), positions, {})
+    written = []
+    for file in sorted(p for p in folder.iterdir() if p.is_file()):
+        data = file.read_bytes()
+        if file.name == "profile.yaml":
+            text = data.decode("utf-8")
+            note = f"base: {name}  # 本文件夹中没有的文件取自内置样式 {name}；这里的设置覆盖它的设置\n"
+            at = text.find("\nname:") + 1
+            data = (text[:at] + note + text[at:]).encode("utf-8")
+        write_atomic(target / file.name, data)
+        written.append(target / file.name)
+    return written
+
+
+def _check_rule_codes(data: Any, positions: Any, file: str) -> None:
+    """Every rule code a profile names exists (case-insensitively); else a located error with the nearest codes."""
+    from budgetgen.checks import rule_catalog
+    from budgetgen.checks.registry import nearest_codes
+
+    known = [info.code for info in rule_catalog()]
+
+    raw = data.get("checks") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        return
+    problems = []
+    places: list[tuple[str, tuple[int, int]]] = []
+    for key in ("disabled", "enabled"):
+        for i, code in enumerate(raw.get(key) or []):
+            places.append((str(code), positions.values.get(("checks", key, i), (1, 1))))
+    for code in raw.get("rules") or {}:
+        places.append((str(code), positions.keys.get(("checks", "rules", code), (1, 1))))
+    for code, (line, column) in places:
+        if code.strip().upper() not in known:
+            near = nearest_codes(code, known)
+            hint = f"（最接近：{'、'.join(near)}）" if near else ""
+            problems.append(Diagnostic("BG-E030", f"未知的规则代码“{code}”{hint}", Location(file, line, column)))
+    if problems:
+        raise InputError(problems)

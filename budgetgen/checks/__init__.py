@@ -11,18 +11,23 @@ from budgetgen.diagnostics import Diagnostic, Severity
 
 
 def run_checks(ctx: CheckContext, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Diagnostic]:
-    """Every finding of every registered rule (or the selected ones), in input order."""
+    """Every finding of every registered rule (or the selected ones), in input order.
+
+    The profile says which rules apply and at which severity (``checks.rules``, ``disabled``,
+    ``enabled`` for opt-in rules); ``select`` / ``ignore`` narrow that further.
+    """
     chosen = set(select)
     settings = ctx.ledger.settings.checks
-    skipped = set(ignore) | set(settings.disabled)  # rules the layout does not apply
-    skipped |= {code for code, info in RULES.items() if info.opt_in and code not in settings.enabled}
+    skipped = set(ignore)
     found: list[Diagnostic] = []
     for code, info in sorted(RULES.items()):
-        if (chosen and code not in chosen) or code in skipped:
+        level = settings.severity(code, info.severity.value, info.opt_in)
+        if (chosen and code not in chosen) or code in skipped or level is None:
             continue
+        severity = Severity(level)
         for finding in info.function(ctx):
             location = ctx.loaded.locate(finding.path, finding.at_key)
-            found.append(Diagnostic(code, finding.message, location, info.severity, finding.hints))
+            found.append(Diagnostic(code, finding.message, location, severity, finding.hints))
     found.sort(key=lambda d: (d.location.line or 0, d.location.column or 0, d.code))
     return found
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.registry import Finding, rule
 from budgetgen.diagnostics import Severity
+from budgetgen.ledger.aggregates import running_cost_units
 from budgetgen.model.types import UnitKind
 
 
@@ -58,11 +59,11 @@ def main_function_fits_kind(ctx: CheckContext) -> Iterator[Finding]:
     "running cost stated for a unit kind that reports none",
 )
 def running_cost_only_for_agencies(ctx: CheckContext) -> Iterator[Finding]:
-    """机关运行经费 counts only 行政 and 参公 units (as the profile says)."""
-    kinds = set(ctx.ledger.settings.running_cost.unit_kinds)
+    """机关运行经费 counts only the unit kinds the profile names, and units that state this year's figure."""
+    running = running_cost_units(ctx.ledger)  # the same units BG-C150 and the figures count
     name = ctx.ledger.settings.running_cost.name
     for u, unit in enumerate(ctx.ledger.budget.units):
-        if unit.kind not in kinds and unit.last_year.running_cost:
+        if unit.code not in running and unit.last_year.running_cost:
             yield Finding(
                 f"{unit.kind.value}单位不报告{name}，上年数不会被使用", ("units", u, "last_year", "running_cost")
             )

@@ -71,12 +71,15 @@ def weights_add_up(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@rule("BG-C114", Severity.ERROR, "指标缺少度量单位", "an indicator has no unit of measure")
+@rule("BG-C114", Severity.ERROR, "指标缺少度量单位", "a quantitative indicator has no unit of measure")
 def indicator_complete(ctx: CheckContext) -> Iterator[Finding]:
-    """Every indicator states 性质, 指标值 and 度量单位 (性质 and 值 are required by the input model)."""
+    """Every 定量 indicator states its 度量单位 (性质 and 值 are required by the input model).
+
+    A 定性 indicator has none: BG-C118 warns when it states one, so this rule must not ask for it.
+    """
     for u, _unit, p, project in _funded(ctx):
         for i, indicator in enumerate(project.indicators):
-            if not indicator.unit_of_measure:
+            if not indicator.unit_of_measure and indicator.comparison.value != "定性":
                 yield Finding(
                     f"项目“{project.name}”的指标“{indicator.name}”没有度量单位（unit_of_measure）",
                     ("units", u, "projects", p, "indicators", i),

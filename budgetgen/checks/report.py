@@ -32,7 +32,8 @@ def as_junit(findings: Sequence[Diagnostic], rules: Sequence[RuleInfo], name: st
     by_code: dict[str, list[Diagnostic]] = {}
     for d in findings:
         by_code.setdefault(d.code, []).append(d)
-    failures = sum(1 for r in rules if r.severity is Severity.ERROR and r.code in by_code)
+    # a rule's severity is the profile's: judge by the findings, not by the catalog's default
+    failures = sum(1 for r in rules if any(d.severity is Severity.ERROR for d in by_code.get(r.code, [])))
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<testsuite name={quoteattr(name)} tests="{len(rules)}" failures="{failures}" errors="0">',
@@ -40,7 +41,7 @@ def as_junit(findings: Sequence[Diagnostic], rules: Sequence[RuleInfo], name: st
     for r in rules:
         out.append(f'  <testcase classname="budgetgen.check" name={quoteattr(f"{r.code} {r.title}")}>')
         for d in by_code.get(r.code, []):
-            tag = "failure" if r.severity is Severity.ERROR else "system-out"
+            tag = "failure" if d.severity is Severity.ERROR else "system-out"
             if tag == "failure":
                 out.append(f"    <failure message={quoteattr(d.message)}>{escape(str(d))}</failure>")
             else:

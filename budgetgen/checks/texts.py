@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.registry import Finding, rule
 from budgetgen.diagnostics import Severity
+from budgetgen.ledger.aggregates import running_cost_units
 from budgetgen.package.model import Section
 from budgetgen.package.text import merged_texts
 
@@ -53,7 +54,7 @@ def no_missing_text(ctx: CheckContext) -> Iterator[Finding]:
 @rule("BG-C150", Severity.WARNING, "缺少上年数", "last year's figures needed for the comparisons are missing")
 def last_year_present(ctx: CheckContext) -> Iterator[Finding]:
     """The text compares with last year: 收支总数, “三公” and (for 行政/参公 units) 机关运行经费."""
-    kinds = set(ctx.ledger.settings.running_cost.unit_kinds)
+    running = running_cost_units(ctx.ledger)  # the same units BG-C122 and the figures count
     for u, unit in enumerate(ctx.ledger.budget.units):
         last = unit.last_year
         missing = []
@@ -61,7 +62,7 @@ def last_year_present(ctx: CheckContext) -> Iterator[Finding]:
             missing.append("收支预算总数（total）")
         if last.three_public is None:
             missing.append("“三公”经费（three_public）")
-        if unit.kind in kinds and last.running_cost is None:
+        if unit.code in running and last.running_cost is None:
             missing.append(f"{ctx.ledger.settings.running_cost.name}（running_cost）")
         if missing:
             yield Finding(f"单位 {unit.code} 缺少上年数：{'、'.join(missing)}", ("units", u, "last_year"))

@@ -166,6 +166,8 @@ def _general_values(budget: BudgetInput | None) -> dict[str, Any]:
         "department.code": budget.department.code,
         "department.name": budget.department.name,
         "department.short_name": budget.department.short_name,
+        "department.level": budget.department.level and budget.department.level.value,
+        "department.package_kind": budget.department.package_kind and budget.department.package_kind.value,
         "prepared_on": budget.prepared_on,
         "format_version": budget.format_version,
     }

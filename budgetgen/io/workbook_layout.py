@@ -68,6 +68,8 @@ GENERAL_ROWS: tuple[tuple[str, str, str], ...] = (
     ("部门代码", "department.code", TEXT),
     ("部门名称", "department.name", TEXT),
     ("部门简称", "department.short_name", TEXT),
+    ("预算级次", "department.level", TEXT),
+    ("公开类型", "department.package_kind", TEXT),
     ("编制日期", "prepared_on", TEXT),
     ("格式版本", "format_version", INT),
 )
@@ -94,6 +96,7 @@ SHEETS: tuple[Sheet, ...] = (
             Col("上年财政拨款收支总数", "last_year.fiscal_total", MONEY, 14),
             Col("上年一般公共预算当年拨款", "last_year.general_public_current", MONEY, 14),
             Col("上年机关运行经费", "last_year.running_cost", MONEY, 14),
+            Col("本年机关运行经费", "running_cost", MONEY, 14, False, "填写则以此为准，不按样式推导"),
             Col("上年因公出国（境）费", "last_year.three_public.overseas", MONEY, 12),
             Col("上年公务用车购置费", "last_year.three_public.vehicles_purchase", MONEY, 12),
             Col("上年公务用车运行维护费", "last_year.three_public.vehicles_running", MONEY, 12),

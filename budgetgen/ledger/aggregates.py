@@ -15,6 +15,7 @@ from decimal import Decimal
 from budgetgen.ledger.build import Ledger
 from budgetgen.ledger.facts import ZERO, ExpenditureKind, Fact
 from budgetgen.model.types import ProjectCategory, UnitKind
+from budgetgen.money import round_wan
 
 THREE_PUBLIC_ITEMS: dict[str, str] = {
     "30212": "overseas",
@@ -66,6 +67,7 @@ def _keys(
         yield fact.kind.value  # "personnel" / "operating"
         if fact.kind is ExpenditureKind.OPERATING and fact.is_fiscal and fact.unit in running_units:
             yield "running_cost"
+            yield ("running_cost", fact.unit)
     yield ("class", fact.function_class)
     yield ("section", fact.function_section)
     yield ("function", fact.function)
@@ -97,9 +99,24 @@ def sum_by(
 
 
 def running_cost_units(ledger: Ledger) -> set[str]:
-    """Units whose 公用经费 count as 机关运行经费 under the profile (Sichuan: 行政 and 参公)."""
+    """Units that report 机关运行经费: the unit kinds the profile names, and any unit stating its figure."""
     kinds: set[UnitKind] = set(ledger.settings.running_cost.unit_kinds)
-    return {u.code for u in ledger.budget.units if u.kind in kinds}
+    return {u.code for u in ledger.budget.units if u.kind in kinds or u.running_cost is not None}
+
+
+def _stated_running_cost(
+    ledger: Ledger, scope: set[str], exact: dict[Hashable, Decimal], shown: dict[Hashable, Decimal]
+) -> None:
+    """A unit's stated 运行经费 replaces the one derived from its 公用经费 (derived, unless stated)."""
+    for unit in ledger.budget.units:
+        if unit.code not in scope or unit.running_cost is None:
+            continue
+        key = ("running_cost", unit.code)
+        exact["running_cost"] = exact.get("running_cost", ZERO) - exact.get(key, ZERO) + unit.running_cost
+        shown["running_cost"] = (
+            shown.get("running_cost", SHOWN_ZERO) - shown.get(key, SHOWN_ZERO) + round_wan(unit.running_cost)
+        )
+        exact[key], shown[key] = unit.running_cost, round_wan(unit.running_cost)
 
 
 def _optional_sum(values: Iterable[Decimal | None]) -> Decimal | None:
@@ -122,6 +139,7 @@ def compute_figures(ledger: Ledger, units: Iterable[str] | None = None) -> Figur
     exact, shown = sum_by(
         ((f, v) for f, v in ledger.displayed() if f.unit in scope), lambda f: _keys(f, running, categories)
     )
+    _stated_running_cost(ledger, scope, exact, shown)
     counts: dict[ProjectCategory, int] = dict.fromkeys(ProjectCategory, 0)
     for (unit, project), category in categories.items():
         if exact.get(("project_amount", unit, project), ZERO) > ZERO:

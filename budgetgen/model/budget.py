@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from budgetgen.model.types import (
     AmountUnit,
+    BudgetLevel,
     Code,
     ComparisonField,
     Count,
@@ -24,6 +25,7 @@ from budgetgen.model.types import (
     FundSource,
     Money,
     Name,
+    PackageKind,
     ProcurementCategory,
     ProjectCategory,
     Rate,
@@ -54,6 +56,12 @@ class Department(Strict):
     code: Code = Field(description="部门代码，如 342")
     name: Name = Field(description="部门名称")
     short_name: Name | None = Field(None, description="部门简称（表头“部门编码及名称”用），如 社保局")
+    level: BudgetLevel | None = Field(
+        None, description="预算级次：省 / 市 / 县 / 乡（表头和说明中的“市级”“县级”；不填为“本级”）"
+    )
+    package_kind: PackageKind | None = Field(
+        None, description="标题：部门预算 / 单位预算（不填：一个单位为单位预算，多个单位为部门预算）"
+    )
 
 
 class Funding(Strict):
@@ -318,6 +326,9 @@ class Unit(Strict):
     rank: Name | None = Field(None, description="单位规格，如 正处级、股级")
     funding_form: Name | None = Field(None, description="经费保障形式，如 财政性资金基本保证")
     show_zero: list[Code] = Field(default_factory=list, description="金额为零也列示的科目（功能分类项或经济分类款）")
+    running_cost: Money | None = Field(
+        None, description="本年机关（机构）运行经费；填写则以此为准，不按样式推导（并视为报告运行经费的单位）"
+    )
     performance: UnitPerformance | None = Field(None, description="部门(单位)整体支出绩效目标")
     staff: list[StaffGroup] = Field(default_factory=list, description="人员")
     contribution_rules: list[ContributionRule] = Field(

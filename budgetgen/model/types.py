@@ -30,6 +30,27 @@ class UnitKind(StrEnum):
     PUBLIC_INSTITUTION = "事业"
 
 
+class BudgetLevel(StrEnum):
+    """预算级次 of the department's government: drives 省级/市级/县级/乡级 wording (本级 when unstated)."""
+
+    PROVINCE = "省"
+    CITY = "市"
+    COUNTY = "县"
+    TOWNSHIP = "乡"
+
+    @property
+    def word(self) -> str:
+        """The adjective the texts and headers print: 市 → 市级."""
+        return f"{self.value}级"
+
+
+class PackageKind(StrEnum):
+    """What a package is titled: 部门预算 or 单位预算 (unstated: 单位 for one unit, 部门 for several)."""
+
+    DEPARTMENT = "部门预算"
+    UNIT = "单位预算"
+
+
 class StaffKind(StrEnum):
     """在职 / 退休 / 离休."""
 

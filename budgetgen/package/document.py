@@ -9,7 +9,10 @@ from budgetgen.package.text import render_text
 
 
 def package_kind(ledger: Ledger) -> str:
-    """单位预算 for one unit, 部门预算 for a department of several."""
+    """As the input states it (``department.package_kind``); else 单位预算 for one unit, 部门预算 for several."""
+    stated = ledger.budget.department.package_kind
+    if stated is not None:
+        return stated.value
     return "单位预算" if len(ledger.budget.units) == 1 else "部门预算"
 
 

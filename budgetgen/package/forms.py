@@ -16,16 +16,18 @@ from functools import cache
 from typing import Any
 
 from jinja2 import StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.ledger.build import Ledger
 from budgetgen.ledger.facts import Fact
 from budgetgen.model.budget import Project, Unit
 from budgetgen.package.model import Column, ColumnKind, Merge, Row, RowRole, TablePart, Value, header_grid
+from budgetgen.package.sandbox import ProfileEnvironment
 from budgetgen.package.spec import CellSpec, RecordRow, TableSpec, TablesSpec
 from budgetgen.package.views import record_context
 
-_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+# The profile templates' sandbox: no ``_`` attributes, no methods that read files (``parse_file``).
+_ENV = ProfileEnvironment(undefined=StrictUndefined, autoescape=False)
 _ENV.filters["money"] = lambda value: "" if value is None else f"{value:.2f}"  # 万元 in a sentence-like cell
 _ENV.filters["plain"] = lambda value: "" if value is None else f"{value.normalize():f}"  # a weight as entered
 _KINDS = {"text": ColumnKind.TEXT, "code": ColumnKind.CODE, "amount": ColumnKind.AMOUNT, "number": ColumnKind.NUMBER}
@@ -38,8 +40,11 @@ _ROLES = {
 }
 
 
-class FormSpecError(Exception):
-    """A record or form spec of a profile that cannot be evaluated (names the table and the cell)."""
+class FormSpecError(InputError):
+    """A record or form spec of a profile that cannot be evaluated (names the table and the cell): exit 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([Diagnostic("BG-E030", f"样式的表格设置无法计算：{message}", Location("tables.yaml"))])
 
 
 @cache

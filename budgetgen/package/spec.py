@@ -7,7 +7,7 @@ columns: labels the row set fills in, or amounts given by a measure (a filter ov
 from __future__ import annotations
 
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -218,8 +218,58 @@ def load_tables_spec(profile: str) -> TablesSpec:
     """The table specs of a profile (validated, with located errors for a broken file)."""
     from budgetgen.io.load import validate
     from budgetgen.io.yaml_source import read_yaml
-    from budgetgen.profiles import templates_root
+    from budgetgen.profiles import profile_file
 
-    file = templates_root() / profile / "tables.yaml"
+    file = profile_file(profile, "tables.yaml")
     data, positions = read_yaml(file.read_bytes(), str(file))
-    return validate(TablesSpec, data, str(file), positions, {})
+    spec = validate(TablesSpec, data, str(file), positions, {})
+    _check_labels(data, (), positions, str(file))
+    return spec
+
+
+# The placeholders a label may use (``package.tables.label_values`` fills them), nothing else: a label
+# from a shared profile is ``str.format``-ed, and ``{org.__class__}`` must not reach Python objects.
+LABEL_FIELDS = frozenset(
+    {
+        "year", "last_year", "org", "department_code", "department_name", "department_short", "unit_code",
+        "unit_name", "n", "project_name", "filer", "level",
+    }
+)  # fmt: skip
+_LABEL_KEYS = frozenset(
+    {"title", "toc_title", "department_label", "unit_label", "sheet", "period_label", "note", "empty_note"}
+)
+
+
+def _check_labels(data: Any, path: tuple[str | int, ...], positions: Any, file: str) -> None:
+    """Every label placeholder is a plain name of ``LABEL_FIELDS``; else a located BG-E030."""
+    from string import Formatter
+
+    from budgetgen.diagnostics import Diagnostic, InputError
+
+    def check(text: str, where: tuple[str | int, ...]) -> None:
+        if "{" not in text and "}" not in text:
+            return
+        try:
+            fields = [name for _, name, _, _ in Formatter().parse(text) if name is not None]
+        except ValueError as error:
+            fields, problem = [], f"标签“{text}”的花括号不成对（{error}；字面的花括号写作 {{{{ 和 }}}}）"
+        else:
+            bad = [name for name in fields if name not in LABEL_FIELDS]
+            allowed = "、".join(f"{{{name}}}" for name in sorted(LABEL_FIELDS))
+            problem = f"标签“{text}”中的“{{{bad[0]}}}”不可用（可用：{allowed}）" if bad else ""
+        if problem:
+            raise InputError([Diagnostic("BG-E030", problem, positions.locate(file, where))])
+
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in _LABEL_KEYS and isinstance(value, str):
+                check(value, (*path, key))
+            elif key == "path" and isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, str):
+                        check(item, (*path, key, i))
+            else:
+                _check_labels(value, (*path, key), positions, file)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            _check_labels(item, (*path, i), positions, file)

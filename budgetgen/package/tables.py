@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -535,6 +535,7 @@ def label_values(
         "department_code": department.code,
         "department_name": department.name,
         "department_short": department.short_name or department.name,
+        "level": level_word(ledger),
         "unit_code": one.code if one else department.code,
         "unit_name": one.name if one else department.name,
         "n": n,
@@ -544,6 +545,21 @@ def label_values(
         if len(budget.units) == 1 or one is None
         else f"{one.code}-{one.name}",
     }
+
+
+def level_word(ledger: Ledger) -> str:
+    """市级 / 县级 … as the input states ``department.level``; 本级 when it does not (never a guess)."""
+    level = ledger.budget.department.level
+    return level.word if level is not None else "本级"
+
+
+def fill_headers(part: TablePart, values: Mapping[str, object]) -> TablePart:
+    """The part with the placeholders of its column headers filled ({level}当年财政拨款安排 …)."""
+    if not any("{" in label for column in part.columns for label in column.path):
+        return part
+    columns = tuple(replace(c, path=tuple(label.format(**values) for label in c.path)) for c in part.columns)
+    header = tuple(replace(h, label=h.label.format(**values)) for h in part.header)
+    return replace(part, columns=columns, header=header)
 
 
 def _or(value: str | None, default: str) -> str:
@@ -583,6 +599,8 @@ def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
                 parts = [records_table(ledger, spec, specs, displayed, unit, project, values)]
             else:
                 parts = _grid_table(ledger, spec, facts, style)
+            if spec.layout != "records":  # records tables fill their headers themselves
+                parts = [fill_headers(p, values) for p in parts]
             if style.serial or style.column_numbers:
                 parts = [numbered_part(p, style.serial, style.column_numbers) for p in parts]
             title = spec.title.format(**values)

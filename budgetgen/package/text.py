@@ -12,15 +12,12 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-import jinja2
-
 from budgetgen.ledger.build import Ledger
 from budgetgen.model.budget import Assets, Texts, ThreePublicTexts
-from budgetgen.money import format_wan, format_wan_short
-from budgetgen.package.facts import TextFacts, build_text_facts, class_short_name
+from budgetgen.package.facts import TextFacts, build_text_facts
 from budgetgen.package.model import Paragraph, Section
-from budgetgen.package.tables import chinese_number, organisation_name
-from budgetgen.profiles import templates_root
+from budgetgen.package.sandbox import environment, render_profile_template
+from budgetgen.package.tables import level_word, organisation_name
 
 MISSING = re.compile(r"【待填写：([^】]*)】")
 
@@ -28,23 +25,6 @@ MISSING = re.compile(r"【待填写：([^】]*)】")
 def missing(label: str) -> str:
     """The visible marker for a sentence the unit has not written yet (``check`` reports it)."""
     return f"【待填写：{label}】"
-
-
-def environment(profile: str) -> jinja2.Environment:
-    """The Jinja2 environment of a profile: its folder, then the shared templates; autoescape on, strict."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(templates_root() / profile), str(templates_root() / "_shared")]),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=False,
-    )
-    env.filters["wan"] = format_wan
-    env.filters["wan_short"] = format_wan_short
-    env.filters["pct"] = lambda value: f"{value:.2f}"
-    env.globals["missing"] = missing
-    env.globals["ordinal"] = chinese_number
-    env.globals["class_short"] = class_short_name
-    return env
 
 
 @dataclass
@@ -139,8 +119,9 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
             return entry.explanation
         return f"反映{catalog.function_name(code[:5])}方面{catalog.function_name(code)}的支出。"
 
-    template = environment(profile).get_template("text.html.j2")
-    markup = template.render(
+    markup = render_profile_template(
+        environment(profile),
+        "text.html.j2",
         f=f,
         org=organisation_name(ledger),
         department=budget.department,
@@ -149,6 +130,7 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
         year=budget.budget_year,
         last_year=budget.budget_year - 1,
         kind=package_kind(ledger),
+        level=level_word(ledger),
         assets=assets,
         official_vehicles=official,
         names=settings.three_public_names.model_dump(),

@@ -13,9 +13,9 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from budgetgen.package.model import Document, RowRole, Table, TablePart, Value
+from budgetgen.package.sandbox import environment, render_profile_template
 from budgetgen.package.tables import chinese_number
-from budgetgen.package.text import environment
-from budgetgen.profiles import load_profile, templates_root
+from budgetgen.profiles import load_profile, profile_file
 
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -144,11 +144,11 @@ def render_html(
     numbers to be stamped after the chunks are joined.
     """
     env = environment(profile)
-    env.filters["css_string"] = css_string
-    css = (templates_root() / profile / "package.css").read_text(encoding="utf-8")
-    template = env.get_template("package.html.j2")
+    css = profile_file(profile, "package.css").read_text(encoding="utf-8")
     tables_title = f"第四部分 {document.title} {document.subtitle}表"
-    html = template.render(
+    html = render_profile_template(
+        env,
+        "package.html.j2",
         document=document,
         css=css,
         draft=draft,

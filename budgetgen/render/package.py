@@ -7,6 +7,7 @@ failure never leaves a half-written or a mismatched set of files behind.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -31,23 +32,38 @@ class RefusedError(Exception):
 
 
 def render_package(
-    input_path: Path, output_dir: Path, profile: str, formats: set[str], draft: bool = False
+    input_path: Path,
+    output_dir: Path,
+    profile: str,
+    formats: set[str],
+    draft: bool = False,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
 ) -> list[Path]:
     """Load an input and write its package (see ``render_context``); return the paths written."""
-    paths, _ = render_context(load_context(input_path, profile), output_dir, formats, draft)
+    ctx = load_context(input_path, profile)
+    paths, _ = render_context(ctx, output_dir, formats, draft, select=select, ignore=ignore)
     return paths
 
 
 def render_context(
-    ctx: CheckContext, output_dir: Path, formats: set[str], draft: bool = False, pdf_workers: int | None = None
+    ctx: CheckContext,
+    output_dir: Path,
+    formats: set[str],
+    draft: bool = False,
+    pdf_workers: int | None = None,
+    *,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings.
 
-    Without ``draft`` an input with check errors is refused; a draft is always rendered, with a
+    Without ``draft`` an input with check errors is refused (the profile's rules, narrowed by
+    ``select`` / ``ignore`` as in ``check``); a draft is always rendered, with a
     watermark, the input's hash and its findings on a page of their own.
     """
     loaded, ledger, profile = ctx.loaded, ctx.ledger, ctx.profile
-    findings = run_checks(ctx)
+    findings = run_checks(ctx, select, ignore)
     if not draft and has_errors(findings):
         raise RefusedError([f for f in findings if f.severity is Severity.ERROR])
     document = build_document(ledger, profile, ctx.sections)  # the text the checks already read

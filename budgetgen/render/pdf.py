@@ -6,8 +6,9 @@ front matter, then slices of the tables, in parallel processes. The chunks are j
 page numbers are stamped afterwards in one pass, the 目录 gets the tables' page numbers from the
 chunks, and the bookmarks are rebuilt as one tree. Memory is bounded by the largest chunk.
 
-The URL fetcher serves only files inside the profile's folder (no network, no ``file://``
-elsewhere), so text that reaches the HTML cannot pull a local file into the PDF. Fixed metadata
+The URL fetcher serves only files inside the profile's folders (its own, the built-in profile a
+user folder extends, ``_shared``; no network, no ``file://`` elsewhere), so text that reaches the
+HTML cannot pull a local file into the PDF. Fixed metadata
 and a content-derived file identifier make the same input give the same bytes.
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetgen.package.model import Document, TablePart
-from budgetgen.profiles import load_profile, templates_root
+from budgetgen.profiles import load_profile, profile_source
 from budgetgen.render.html import Slice
 
 FIXED_EPOCH = "946684800"  # 2000-01-01, the HTML's dcterms dates
@@ -46,11 +47,11 @@ def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher
 
     class ProfileFetcher(URLFetcher):  # type: ignore[misc]
-        """Serves ``file://`` URLs inside one folder; refuses everything else."""
+        """Serves ``file://`` URLs inside the given folders; refuses everything else."""
 
-        def __init__(self, root: Path) -> None:
+        def __init__(self, *roots: Path) -> None:
             super().__init__(allowed_protocols=("file",), allow_redirects=False)
-            self.root = root.resolve()
+            self.roots = tuple(root.resolve() for root in roots)
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             from urllib.parse import unquote, urlparse
@@ -59,7 +60,7 @@ def _fetcher_class() -> type:
             if parsed.scheme != "file":
                 raise ValueError(f"refused: {url}")
             path = Path(unquote(parsed.path)).resolve()
-            if not path.is_relative_to(self.root) or not path.is_file():
+            if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
                 raise ValueError(f"refused: {url}")
             return super().fetch(path.as_uri(), headers)
 
@@ -91,12 +92,13 @@ def render_chunk(html: str, profile: str, strict: bool = True) -> Chunk:
     os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     from weasyprint import HTML
 
-    root = templates_root() / profile
+    folders = profile_source(profile).folders
+    root = folders[0]
     collector = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=_fetcher_class()(root)).render()
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=_fetcher_class()(*folders)).render()
         anchors = {name: index for index, page in enumerate(document.pages) for name in page.anchors}
         landscape = [page.width > page.height for page in document.pages]
         bookmarks = document.make_bookmark_tree()
