@@ -211,3 +211,18 @@ def test_written_files_get_the_umask_mode(tmp_path: Path, workbook: Path) -> Non
     assert {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777) for p in written} == {
         p.relative_to(tmp_path).as_posix(): oct(mode) for p in written
     }
+
+
+def test_render_removes_what_a_killed_render_left_and_nothing_else(tmp_path: Path) -> None:
+    """SIGKILL gives no chance to clean up: the next render of the same file removes that temporary."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / f".{STEM}.xlsx~budgetgen-{dead.pid}-0123abcd.tmp"
+    stale.write_bytes(b"half a workbook")
+    foreign = out / f".{STEM}.xlsx.tmp"
+    foreign.write_bytes(b"not ours")
+    assert run("render", GUANGYUAN, "-o", out, "--xlsx").exit_code == 0
+    assert not stale.exists()
+    assert foreign.read_bytes() == b"not ours"

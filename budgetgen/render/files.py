@@ -118,10 +118,18 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def _prepare(path: Path) -> None:
-    """The folder exists and the final name is free for a file (or is one)."""
+    """The folder exists, the final name is free for a file (or is one), and the temporaries of it that a
+    killed writer left (SIGKILL leaves no chance to clean up) are gone.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir():
         raise OSError(errno.EISDIR, "Is a directory", str(path))
+    prefix = f".{path.name}{MARKER}"
+    with os.scandir(path.parent) as entries:
+        for entry in entries:
+            found = _OWN.match(entry.name) if entry.name.startswith(prefix) else None
+            if found and not _alive(int(found[1])) and entry.is_file(follow_symlinks=False):
+                Path(entry.path).unlink(missing_ok=True)
 
 
 def _keep_old(path: Path) -> Path | None:
