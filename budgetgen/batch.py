@@ -237,6 +237,7 @@ class UnitJob:
     def run(self) -> Callable[[], Entry]:
         """Check and render in memory (interruptible); the returned step writes the files as a set."""
         from budgetgen.render.package import RefusedError, build_outputs
+        from budgetgen.render.pdf import RenderWarning
 
         item = self.item
         start = time.perf_counter()
@@ -252,6 +253,9 @@ class UnitJob:
         except RefusedError as refused:
             entry.status, entry.errors = "refused", [str(d) for d in refused.findings]
             entry.findings = {"errors": len(refused.findings)}
+        except RenderWarning as warning:
+            problem = Diagnostic("BG-E060", f"PDF 排版时出现问题：{warning}", Location(item.source))
+            entry.status, entry.errors = "refused", [str(problem)]
         except Exception as error:  # a bug in one unit must not stop the others
             entry.status, entry.errors = "failed", [f"内部错误：{type(error).__name__}: {error}"]
         else:
