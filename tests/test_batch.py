@@ -343,3 +343,15 @@ def test_runs_into_one_folder_keep_each_others_units(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert sorted(outputs(tmp_path / "merged")) == sorted(outputs(out))
     assert len(outputs(out)) == 2
+
+
+def test_merge_into_a_path_below_a_regular_file_is_a_located_error(tmp_path: Path) -> None:
+    shard = shard_folder(tmp_path / "shard", ["342601"], {"342601": "342601/a.xlsx"})
+    blocking = tmp_path / "file"
+    blocking.write_text("x", encoding="utf-8")
+    result = run("batch", "merge", shard, "-o", blocking / "out")
+    assert result.exit_code == 2, result.output
+    assert "BG-E070" in result.stderr
+    assert f"{blocking} 是一个文件，不是文件夹" in result.stderr
+    assert run("batch", "merge", shard, "-o", tmp_path / "merged").exit_code == 0
+    assert (tmp_path / "merged" / "342601" / "a.xlsx").read_bytes() == b"342601/a.xlsx"
