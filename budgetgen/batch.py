@@ -308,9 +308,10 @@ def _fresh(entry: dict[str, Any] | None, item: Item, profile: str, formats: set[
     """Whether a previous run already rendered this item from the same input, profile, formats and version."""
     if not entry or entry.get("status") != "ok":
         return False
-    stated = (entry.get("input_hash"), entry.get("profile"), entry.get("version"), entry.get("formats"))
-    if stated != (item.digest, profile, __version__, sorted(formats)):
+    if (entry.get("input_hash"), entry.get("profile"), entry.get("version")) != (item.digest, profile, __version__):
         return False
+    if not isinstance(entry.get("formats"), list) or not formats <= set(entry["formats"]):
+        return False  # rendered without a format asked for now
     for output in entry.get("outputs", []):
         path = out / output["path"]
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != output["sha256"]:

@@ -355,3 +355,11 @@ def test_merge_into_a_path_below_a_regular_file_is_a_located_error(tmp_path: Pat
     assert f"{blocking} 是一个文件，不是文件夹" in result.stderr
     assert run("batch", "merge", shard, "-o", tmp_path / "merged").exit_code == 0
     assert (tmp_path / "merged" / "342601" / "a.xlsx").read_bytes() == b"342601/a.xlsx"
+
+
+def test_a_rerun_asking_for_another_format_renders_it(tmp_path: Path) -> None:
+    assert run("batch", GUANGYUAN, "-o", tmp_path, "--xlsx", "--jobs", "1").exit_code == 0
+    result = run("batch", GUANGYUAN, "-o", tmp_path, "--xlsx", "--html", "--jobs", "1")
+    assert "本次生成 1" in result.stdout
+    assert (tmp_path / "342601" / "342601-2025-预算公开.html").is_file()
+    assert "本次生成 0" in run("batch", GUANGYUAN, "-o", tmp_path, "--html", "--jobs", "1").stdout
