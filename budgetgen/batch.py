@@ -9,7 +9,7 @@ temporaries removed), every finished one is recorded, and no process is left. A 
 marks its item failed and the batch goes on. A rerun renders only what is missing or changed; a
 manifest keeps the entries of earlier runs into the same folder. ``--shard I/N`` takes a
 deterministic, size-balanced share of the plan, so N machines render disjoint sets whose union is
-the whole plan; ``merge`` joins their folders and checks that nothing is missing, twice or outside.
+the whole plan; ``batch_merge`` joins their folders and checks that nothing is missing, twice or outside.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import signal
-import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -290,6 +289,11 @@ def _describe(path: Path, data: bytes, out: Path) -> dict[str, Any]:
     return described
 
 
+def plan_keys(value: Any) -> list[str]:
+    """The unit codes of a manifest's plan (a manifest is read as untrusted data)."""
+    return [k for k in value if isinstance(k, str)] if isinstance(value, list) else []
+
+
 def read_manifest(out: Path) -> dict[str, Any]:
     """The manifest of an output folder (empty when there is none or it is unreadable)."""
     try:
@@ -299,7 +303,7 @@ def read_manifest(out: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     write_atomic(out / MANIFEST, text.encode("utf-8"))
 
@@ -373,7 +377,7 @@ def _start_manifest(
     planned = set(all_keys)
     dropped = {k for k, e in previous.items() if k not in planned and isinstance(e, dict) and _same_source(e, sources)}
     entries = {k: e for k, e in previous.items() if k not in dropped}
-    earlier_plan = [k for k in _keys(before.get("plan")) if k not in dropped]
+    earlier_plan = [k for k in plan_keys(before.get("plan")) if k not in dropped]
     for entry in failed:
         entries[entry.key] = asdict(entry)
     return {
@@ -417,7 +421,7 @@ def run_batch(
     todo = [i for i in items if not _fresh(previous.get(i.key), i, profile, formats, out)]
     skipped = [i.key for i in items if i not in todo]
     remove_own_temporaries(out)  # of earlier runs that were killed; never anything else
-    _write_manifest(out, manifest)
+    write_manifest(out, manifest)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     rendered: list[str] = []
 
@@ -429,7 +433,7 @@ def run_batch(
 
     stop = _StopRequest()
     with _noting_signals(stop):
-        _dispatch(todo, workers, out, profile, formats, draft, stop, record, lambda: _write_manifest(out, manifest))
+        _dispatch(todo, workers, out, profile, formats, draft, stop, record, lambda: write_manifest(out, manifest))
     if stop.signum is not None:
         raise Interrupted(stop.signum)
     return BatchResult(manifest["entries"], sorted(rendered), sorted(skipped))
@@ -502,105 +506,3 @@ def _dispatch(
                 worker.stop()
             worker.close(deadline)
         remove_own_temporaries(out, {w.pid for w in started})
-
-
-def _keys(value: Any) -> list[str]:
-    """The unit codes of a manifest's plan (a manifest is read as untrusted data)."""
-    return [k for k in value if isinstance(k, str)] if isinstance(value, list) else []
-
-
-def _output_problem(folder: Path, key: str, output: Any) -> str | None:
-    """Why one listed output of a shard cannot be copied (None: it can): it must be a plain file
-    ``<key>/<name>`` inside the shard's folder with the recorded content.
-    """
-    if not isinstance(output, dict) or not isinstance(output.get("path"), str):
-        return "的输出记录格式不对"
-    parts = output["path"].split("/")
-    if len(parts) != 2 or parts[0] != key or key_problem(parts[1]) is not None:
-        return f"列出的文件 {output['path']!r} 不在它自己的文件夹中"
-    source = folder / key / parts[1]
-    try:
-        plain = stat.S_ISDIR((folder / key).lstat().st_mode) and stat.S_ISREG(source.lstat().st_mode)
-    except OSError:
-        return f"列出的文件 {source} 不存在"
-    if not plain:
-        return f"列出的 {source} 不是普通文件（符号链接或其他）"
-    if hashlib.sha256(source.read_bytes()).hexdigest() != output.get("sha256"):
-        return f"列出的文件 {source} 与记录的内容不符"
-    return None
-
-
-def _entry_problem(folder: Path, key: str, entry: Any, planned: set[str], out: Path) -> str | None:
-    """Why a shard's manifest entry cannot be merged (None: it can)."""
-    if not isinstance(entry, dict):
-        return "格式不对"
-    if key not in planned:
-        return "不在计划（单位清单）中"
-    outputs = entry.get("outputs", [])
-    if not isinstance(outputs, list) or (outputs and entry.get("status") != "ok"):
-        return "的输出记录格式不对"
-    if entry.get("status") == "ok":
-        problem = key_problem(key)
-        if problem is not None:
-            return problem
-        if (out / key).is_symlink():
-            return f"在输出中的文件夹 {out / key} 是符号链接"
-    for output in outputs:
-        problem = _output_problem(folder, key, output)
-        if problem is not None:
-            return problem
-    return None
-
-
-def merge(folders: Sequence[Path], out: Path) -> list[Diagnostic]:
-    """Join shard folders into ``out``: copy their listed files, join their manifests, check the plan is
-    covered once. Every key must be one of the plan's unit codes and every file a plain file inside
-    its shard's unit folder; anything else is refused (BG-E050) before anything is written.
-    """
-    problems: list[Diagnostic] = []
-    manifests = [(folder, read_manifest(folder)) for folder in folders]
-    plans = {tuple(m.get("plan", [])) if isinstance(m.get("plan"), list) else () for _, m in manifests if m}
-    if len(plans) > 1:
-        problems.append(Diagnostic("BG-E050", "各分片的计划（单位清单）不一致，不能合并", Location(str(folders[0]))))
-    joined: dict[str, Any] = {}
-    owner: dict[str, Path] = {}
-    for folder, manifest in manifests:
-        if not manifest:
-            problems.append(Diagnostic("BG-E050", f"{folder} 中没有 {MANIFEST}", Location(str(folder))))
-            continue
-        planned = set(_keys(manifest.get("plan")))
-        entries = manifest.get("entries", {})
-        for key, entry in entries.items() if isinstance(entries, dict) else []:
-            where = Location(str(folder / MANIFEST))
-            problem = _entry_problem(folder, key, entry, planned, out)
-            if problem is not None:
-                problems.append(Diagnostic("BG-E050", f"条目 {key!r} {problem}，不能合并", where))
-                continue
-            if key in owner:
-                problems.append(Diagnostic("BG-E050", f"单位 {key} 在 {owner[key]} 和 {folder} 中都有", where))
-                continue
-            owner[key] = folder
-            joined[key] = entry
-    plan_keys = {k for k in next(iter(plans)) if isinstance(k, str)} if plans else set()
-    for key in sorted(plan_keys - set(joined)):
-        problems.append(Diagnostic("BG-E050", f"单位 {key} 不在任何分片中", Location(str(folders[0]))))
-    if problems:
-        return problems
-    with as_output_error(out):
-        out.mkdir(parents=True, exist_ok=True)
-    for key, folder in owner.items():
-        files = {out / o["path"]: (folder / o["path"]).read_bytes() for o in joined[key].get("outputs", [])}
-        if files:
-            write_set(files)
-    before = read_manifest(out)
-    kept = before.get("entries", {}) if isinstance(before.get("entries"), dict) else {}
-    earlier_plan = _keys(before.get("plan"))
-    first = manifests[0][1]
-    merged = {
-        **first,
-        "plan": sorted({*earlier_plan, *plan_keys}),
-        "shard": None,
-        "entries": dict(sorted({**kept, **joined}.items())),
-    }
-    _write_manifest(out, merged)
-    return []

@@ -292,7 +292,8 @@ def batch(
     IN 为输入文件或文件夹；部门输入按单位拆分，并另出部门汇总。
     `budgetgen batch merge OUT1 OUT2 ... -o OUT` 合并各分片的结果。
     """
-    from budgetgen.batch import merge, run_batch
+    from budgetgen.batch import run_batch
+    from budgetgen.batch_merge import merge
 
     if inputs[0].as_posix() == "merge":
         problems = merge(list(inputs[1:]), output_dir)
