@@ -1,42 +1,45 @@
 """Batch rendering: every unit of a department or a county, on all cores, resumable and shardable.
 
 The plan lists one work item per unit (a department input is split into its units, plus one item
-for the consolidated 部门预算). Items run in worker processes; each writes its files atomically and
-the manifest is rewritten (atomically) after every item, so a batch killed at any moment leaves no
-partial file and a rerun renders only what is missing or changed. ``--shard I/N`` takes a
+for the consolidated 部门预算); a unit code met in two inputs stops the batch before anything is
+written. Items run in worker processes (``budgetgen.workers``); each renders in memory, writes its
+files as a set and sends its entry with signals held, and the manifest is rewritten (atomically)
+after every result. On SIGTERM / SIGINT no new item starts, running ones are abandoned (their
+temporaries removed), every finished one is recorded, and no process is left. A worker that dies
+marks its item failed and the batch goes on. A rerun renders only what is missing or changed; a
+manifest keeps the entries of earlier runs into the same folder. ``--shard I/N`` takes a
 deterministic, size-balanced share of the plan, so N machines render disjoint sets whose union is
-the whole plan; ``merge`` joins their folders and checks that nothing is missing or twice.
+the whole plan; ``batch_merge`` joins their folders and checks that nothing is missing, twice or outside.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
-import shutil
 import signal
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from budgetgen import __version__
 from budgetgen.checks.context import CheckContext
 from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
 from budgetgen.diagnostics import Path as FieldPath
+from budgetgen.interrupt import SIGNALS, Interrupted
 from budgetgen.io.load import INPUT_NAMES, SUFFIXES, LoadedInput, Locator, load_budget
 from budgetgen.ledger.build import build_ledger
 from budgetgen.profiles import load_profile, profile_fingerprint
-from budgetgen.render.files import write_atomic
+from budgetgen.render.files import OutputError, as_output_error, remove_own_temporaries, write_atomic, write_set
+from budgetgen.workers import GRACE, Lost, Worker, ready
 
 MANIFEST = "manifest.json"
-# forkserver: workers start from a clean server process, not from a copy of the caller (which may hold
-# threads and open files, e.g. a test runner's), and still share the imported modules.
-_CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["budgetgen.render.package", "budgetgen.batch"])  # import once, fork many
+ARTEFACTS = (MANIFEST,)  # names a batch writes beside the unit folders
 CONSOLIDATED = "部门"
 
 
@@ -66,6 +69,7 @@ class Entry:
     findings: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,7 +88,8 @@ class ShiftedLocator:
 
 def find_inputs(paths: Iterable[Path]) -> list[Path]:
     """Inputs named directly, or found in folders: a folder's ``budget.yaml`` (or ``.xlsx``), else its
-    loose input files, and the ``budget.yaml`` of every folder below it.
+    loose input files, and the ``budget.yaml`` of every folder below it. A file named twice (in
+    any spelling) counts once.
     """
     found: list[Path] = []
     for path in paths:
@@ -99,7 +104,20 @@ def find_inputs(paths: Iterable[Path]) -> list[Path]:
         found += [c for c in children if c.is_file() and c.suffix.lower() in SUFFIXES]
         for folder in (c for c in children if c.is_dir()):
             found += _budgets_below(folder)
-    return list(dict.fromkeys(found))
+    seen: set[Path] = set()
+    unique: list[Path] = []
+    for path in found:
+        if _same_file(path) not in seen:
+            seen.add(_same_file(path))
+            unique.append(path)
+    return unique
+
+
+def _same_file(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path
 
 
 def _budgets_below(folder: Path) -> list[Path]:
@@ -116,10 +134,39 @@ def _digest(loaded: LoadedInput, unit: str | None) -> str:
     return hashlib.sha256(budget.model_dump_json().encode()).hexdigest()
 
 
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot name a unit's folder beside the batch's own files (None: it can)."""
+    if not key or key in (".", "..") or key.startswith(".") or any(c in key for c in "/\\\0"):
+        return "不能用作文件夹名"
+    if key.casefold() in {a.casefold() for a in ARTEFACTS}:
+        return f"与批量生成自己的 {key} 文件同名"
+    return None
+
+
 def plan(inputs: Sequence[Path]) -> tuple[list[Item], list[Entry]]:
-    """Work items for every readable input, and entries for those that cannot be read."""
+    """Work items for every readable input, and entries for those that cannot be read.
+
+    Raises ``InputError`` (naming both inputs) when two inputs hold the same unit or department:
+    they would render into one folder, the second silently replacing the first.
+    """
     items: list[Item] = []
     failed: list[Entry] = []
+    first: dict[str, str] = {}
+    clashes: list[Diagnostic] = []
+
+    def add(item: Item, where: Location) -> None:
+        if item.key in first and first[item.key] != item.source:
+            message = f"单位代码 {item.key} 在两份输入中都有：{first[item.key]} 和 {item.source}；每个单位只能出现一次"
+            clashes.append(Diagnostic("BG-E024", message, where))
+            return
+        first[item.key] = item.source
+        problem = key_problem(item.key)
+        if problem is None:
+            items.append(item)
+            return
+        error = Diagnostic("BG-E012", f"单位代码“{item.key}”{problem}，批量生成无法为它建文件夹；请改用其他代码", where)
+        failed.append(Entry(item.key, item.source, item.unit, "", "", __version__, "unreadable", errors=[str(error)]))
+
     for path in find_inputs(inputs):
         try:
             loaded = load_budget(path)
@@ -129,26 +176,28 @@ def plan(inputs: Sequence[Path]) -> tuple[list[Item], list[Entry]]:
                                 errors=[str(d) for d in error.diagnostics]))  # fmt: skip
             continue
         units = loaded.budget.units
-        for unit in units:
+        several = len(units) > 1
+        for index, unit in enumerate(units):
             facts = (
                 len(unit.staff)
                 + len(unit.operating_items)
                 + sum(len(p.lines) + len(p.indicators) + 1 for p in unit.projects)
             )
-            items.append(
-                Item(
-                    unit.code,
-                    str(path),
-                    unit.code if len(units) > 1 else None,
-                    10 + facts,
-                    _digest(loaded, unit.code if len(units) > 1 else None),
-                )
+            item = Item(
+                unit.code,
+                str(path),
+                unit.code if several else None,
+                10 + facts,
+                _digest(loaded, unit.code if several else None),
             )
-        if len(units) > 1:
-            weight = sum(i.weight for i in items[-len(units) :])
-            items.append(
-                Item(f"{CONSOLIDATED}-{loaded.budget.department.code}", str(path), None, weight, _digest(loaded, None))
-            )
+            add(item, loaded.positions.locate(str(path), ("units", index, "code")))
+        if several:
+            weight = sum(i.weight for i in items if i.source == str(path))
+            department = loaded.budget.department.code
+            item = Item(f"{CONSOLIDATED}-{department}", str(path), None, weight, _digest(loaded, None))
+            add(item, loaded.positions.locate(str(path), ("department", "code")))
+    if clashes:
+        raise InputError(clashes)
     return items, failed
 
 
@@ -174,85 +223,106 @@ def _context(item: Item, profile: str) -> CheckContext:
     return CheckContext(loaded, ledger, profile)
 
 
-def run_item(item: Item, out: Path, profile: str, formats: set[str], draft: bool) -> Entry:
+@dataclass(frozen=True)
+class UnitJob:
     """Render one item into ``out/<key>/`` (in a worker process); never raises for bad input."""
-    from budgetgen.render.package import RefusedError, render_context
 
-    start = time.perf_counter()
-    entry = Entry(item.key, item.source, item.unit, item.digest, profile_fingerprint(profile), __version__, "ok")
-    target = out / item.key
-    try:
-        # the batch already uses every core with one unit per worker: chunks are laid out in turn
-        paths, findings = render_context(_context(item, profile), target, formats, draft, pdf_workers=1)
-    except InputError as error:
-        entry.status, entry.errors = "unreadable", [str(d) for d in error.diagnostics]
-    except RefusedError as refused:
-        entry.status, entry.errors = "refused", [str(d) for d in refused.findings]
-        entry.findings = {"errors": len(refused.findings)}
-    else:
-        entry.findings = {
-            "errors": sum(1 for f in findings if f.severity is Severity.ERROR),
-            "warnings": sum(1 for f in findings if f.severity is Severity.WARNING),
-        }
-        entry.outputs = [_describe(p, out) for p in paths]
-    entry.seconds = round(time.perf_counter() - start, 3)
-    return entry
+    item: Item
+    out: Path
+    profile: str
+    formats: frozenset[str]
+    draft: bool
+
+    def run(self) -> Callable[[], Entry]:
+        """Check and render in memory (interruptible); the returned step writes the files as a set."""
+        from budgetgen.render.package import RefusedError, build_outputs
+        from budgetgen.render.pdf import RenderWarning
+
+        item = self.item
+        start = time.perf_counter()
+        fingerprint = profile_fingerprint(self.profile)  # an edited user profile re-renders
+        entry = Entry(item.key, item.source, item.unit, item.digest, fingerprint, __version__, "ok",
+                      formats=sorted(self.formats))  # fmt: skip
+        outputs: dict[Path, bytes] = {}
+        try:
+            # the batch already uses every core with one unit per worker: chunks are laid out in turn
+            context = _context(item, self.profile)
+            outputs, findings = build_outputs(context, self.out / item.key, set(self.formats), self.draft, 1)
+        except InputError as error:
+            entry.status, entry.errors = "unreadable", [str(d) for d in error.diagnostics]
+        except RefusedError as refused:
+            entry.status, entry.errors = "refused", [str(d) for d in refused.findings]
+            entry.findings = {"errors": len(refused.findings)}
+        except RenderWarning as warning:
+            problem = Diagnostic("BG-E060", f"PDF 排版时出现问题：{warning}", Location(item.source))
+            entry.status, entry.errors = "refused", [str(problem)]
+        except Exception as error:  # a bug in one unit must not stop the others
+            entry.status, entry.errors = "failed", [f"内部错误：{type(error).__name__}: {error}"]
+        else:
+            entry.findings = {
+                "errors": sum(1 for f in findings if f.severity is Severity.ERROR),
+                "warnings": sum(1 for f in findings if f.severity is Severity.WARNING),
+            }
+
+        def commit() -> Entry:
+            if outputs:
+                try:
+                    write_set(outputs)
+                except OutputError as error:
+                    entry.status, entry.errors = "unwritable", [str(error.diagnostic)]
+                else:
+                    entry.outputs = [_describe(path, data, self.out) for path, data in outputs.items()]
+            entry.seconds = round(time.perf_counter() - start, 3)
+            return entry
+
+        return commit
 
 
-def _describe(path: Path, out: Path) -> dict[str, Any]:
-    data = path.read_bytes()
+def run_item(item: Item, out: Path, profile: str, formats: set[str], draft: bool) -> Entry:
+    """Render one item in this process (what a worker does with a ``UnitJob``)."""
+    return UnitJob(item, out, profile, frozenset(formats), draft).run()()
+
+
+def _describe(path: Path, data: bytes, out: Path) -> dict[str, Any]:
     described: dict[str, Any] = {"path": path.relative_to(out).as_posix(), "sha256": hashlib.sha256(data).hexdigest()}
     if path.suffix == ".pdf":
         described["pages"] = data.count(b"/Type /Page\n") or data.count(b"/Type /Page") - data.count(b"/Type /Pages")
     return described
 
 
+def plan_keys(value: Any) -> list[str]:
+    """The unit codes of a manifest's plan (a manifest is read as untrusted data)."""
+    return [k for k in value if isinstance(k, str)] if isinstance(value, list) else []
+
+
 def read_manifest(out: Path) -> dict[str, Any]:
     """The manifest of an output folder (empty when there is none or it is unreadable)."""
     try:
-        data: dict[str, Any] = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        return data
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
-def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     write_atomic(out / MANIFEST, text.encode("utf-8"))
 
 
-def _fresh(entry: dict[str, Any] | None, item: Item, profile: str, out: Path) -> bool:
-    """Whether a previous run already rendered this item from the same input, profile and version."""
+def _fresh(entry: dict[str, Any] | None, item: Item, profile: str, formats: set[str], out: Path) -> bool:
+    """Whether a previous run already rendered this item from the same input, profile, formats and version."""
     if not entry or entry.get("status") != "ok":
         return False
     expected = (item.digest, profile_fingerprint(profile), __version__)  # an edited user profile re-renders
     if (entry.get("input_hash"), entry.get("profile"), entry.get("version")) != expected:
         return False
+    if not isinstance(entry.get("formats"), list) or not formats <= set(entry["formats"]):
+        return False  # rendered without a format asked for now
     for output in entry.get("outputs", []):
         path = out / output["path"]
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != output["sha256"]:
             return False
     return True
-
-
-class Interrupted(Exception):
-    """The batch was asked to stop (SIGTERM / SIGINT); what is done stays done, a rerun completes it."""
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise Interrupted(signum)
-
-
-def _worker_init() -> None:
-    """Workers turn SIGTERM into an exception, so a file being written is removed, not left half-done."""
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C goes to it
-
-
-def _sweep(out: Path) -> None:
-    """Remove temporary files a killed run may have left (they never carry a final name)."""
-    for stale in out.rglob(".*.tmp"):
-        stale.unlink(missing_ok=True)
 
 
 @dataclass
@@ -269,6 +339,59 @@ class BatchResult:
         return [k for k, e in self.entries.items() if e["status"] != "ok"]
 
 
+class _StopRequest:
+    """SIGTERM / SIGINT while workers run: only noted here; the dispatch loop stops at its next turn."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+
+
+@contextmanager
+def _noting_signals(stop: _StopRequest) -> Iterator[None]:
+    try:
+        previous = {s: signal.signal(s, stop) for s in SIGNALS}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _same_source(entry: dict[str, Any], sources: set[Path]) -> bool:
+    return _same_file(Path(str(entry.get("source", "")))) in sources
+
+
+def _start_manifest(
+    out: Path, items: list[Item], failed: list[Entry], all_keys: list[str], profile: str, formats: set[str],
+    shard_spec: tuple[int, int] | None,
+) -> dict[str, Any]:  # fmt: skip
+    """This run's manifest: the entries of earlier runs stay, except where this run re-planned their input."""
+    before = read_manifest(out)
+    previous = before.get("entries", {}) if isinstance(before.get("entries"), dict) else {}
+    sources = {_same_file(Path(i.source)) for i in items} | {_same_file(Path(e.source)) for e in failed}
+    planned = set(all_keys)
+    dropped = {k for k, e in previous.items() if k not in planned and isinstance(e, dict) and _same_source(e, sources)}
+    entries = {k: e for k, e in previous.items() if k not in dropped}
+    earlier_plan = [k for k in plan_keys(before.get("plan")) if k not in dropped]
+    for entry in failed:
+        entries[entry.key] = asdict(entry)
+    return {
+        "budgetgen": __version__,
+        "profile": profile,
+        "formats": sorted(formats),
+        "plan": sorted({*earlier_plan, *all_keys}),
+        "shard": list(shard_spec) if shard_spec else None,
+        "entries": entries,
+    }
+
+
 def run_batch(
     inputs: Sequence[Path],
     out: Path,
@@ -279,7 +402,11 @@ def run_batch(
     shard_spec: tuple[int, int] | None = None,
     progress: Callable[[Entry, int, int], None] | None = None,
 ) -> BatchResult:
-    """Render every planned item not already fresh in ``out``; the manifest records all of them."""
+    """Render every planned item not already fresh in ``out``; the manifest records all of them.
+
+    Raises ``Interrupted`` after a clean stop (SIGTERM / SIGINT) and ``OutputError`` when ``out``
+    or its manifest cannot be written.
+    """
     load_profile(profile)  # a bad profile fails before any work starts
     items, failed = plan(inputs)
     all_keys = sorted([*(i.key for i in items), *(e.key for e in failed)])
@@ -289,87 +416,95 @@ def run_batch(
         chosen = {i.key for i in shard([*items, *placeholders], *shard_spec)}
         items = [i for i in items if i.key in chosen]
         failed = [e for e in failed if e.key in chosen]
-    out.mkdir(parents=True, exist_ok=True)
-    previous = read_manifest(out).get("entries", {})
-    manifest: dict[str, Any] = {
-        "budgetgen": __version__,
-        "profile": profile,
-        "formats": sorted(formats),
-        "plan": all_keys,
-        "shard": list(shard_spec) if shard_spec else None,
-        "entries": {k: v for k, v in previous.items() if k in {i.key for i in items}},
-    }
-    for entry in failed:
-        manifest["entries"][entry.key] = asdict(entry)
-    todo = [i for i in items if not _fresh(previous.get(i.key), i, profile, out)]
+    with as_output_error(out):
+        out.mkdir(parents=True, exist_ok=True)
+    manifest = _start_manifest(out, items, failed, all_keys, profile, formats, shard_spec)
+    previous = dict(manifest["entries"])
+    todo = [i for i in items if not _fresh(previous.get(i.key), i, profile, formats, out)]
     skipped = [i.key for i in items if i not in todo]
-    rendered: list[str] = []
-    _sweep(out)
-    _write_manifest(out, manifest)
+    remove_own_temporaries(out)  # of earlier runs that were killed; never anything else
+    write_manifest(out, manifest)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    previous_handler = signal.signal(signal.SIGTERM, _stop)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=_CONTEXT)
-    pending: set[Future[Entry]] = set()
-    try:
-        pending = {pool.submit(run_item, i, out, profile, formats, draft) for i in todo}
-        done = 0
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(finished, key=lambda f: f.result().key):
-                entry = future.result()
-                manifest["entries"][entry.key] = asdict(entry)
-                rendered.append(entry.key)
-                done += 1
-                if progress is not None:
-                    progress(entry, done, len(todo))
-            _write_manifest(out, manifest)
-    except (Interrupted, KeyboardInterrupt):
-        pool.shutdown(wait=True, cancel_futures=True)
-        for future in pending:  # items that finished while we stopped are kept, and recorded
-            if future.done() and not future.cancelled() and future.exception() is None:
-                entry = future.result()
-                manifest["entries"][entry.key] = asdict(entry)
-        _write_manifest(out, manifest)
-        _sweep(out)
-        raise Interrupted from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        signal.signal(signal.SIGTERM, previous_handler)
+    rendered: list[str] = []
+
+    def record(entry: Entry) -> None:
+        manifest["entries"][entry.key] = asdict(entry)
+        rendered.append(entry.key)
+        if progress is not None:
+            progress(entry, len(rendered), len(todo))
+
+    stop = _StopRequest()
+    with _noting_signals(stop):
+        _dispatch(todo, workers, out, profile, formats, draft, stop, record, lambda: write_manifest(out, manifest))
+    if stop.signum is not None:
+        raise Interrupted(stop.signum)
     return BatchResult(manifest["entries"], sorted(rendered), sorted(skipped))
 
 
-def merge(folders: Sequence[Path], out: Path) -> list[Diagnostic]:
-    """Join shard folders into ``out``: copy their files, join their manifests, check the plan is covered once."""
-    problems: list[Diagnostic] = []
-    manifests = [(folder, read_manifest(folder)) for folder in folders]
-    plans = {tuple(m.get("plan", [])) for _, m in manifests}
-    if len(plans) != 1:
-        problems.append(Diagnostic("BG-E050", "各分片的计划（单位清单）不一致，不能合并", Location(str(folders[0]))))
-    joined: dict[str, Any] = {}
-    owner: dict[str, Path] = {}
-    for folder, manifest in manifests:
-        if not manifest:
-            problems.append(Diagnostic("BG-E050", f"{folder} 中没有 {MANIFEST}", Location(str(folder))))
-            continue
-        for key, entry in manifest.get("entries", {}).items():
-            if key in owner:
-                problems.append(
-                    Diagnostic("BG-E050", f"单位 {key} 在 {owner[key]} 和 {folder} 中都有", Location(str(folder)))
-                )
-                continue
-            owner[key] = folder
-            joined[key] = entry
-    plan_keys = set(next(iter(plans))) if plans else set()
-    missing = sorted(plan_keys - set(joined))
-    for key in missing:
-        problems.append(Diagnostic("BG-E050", f"单位 {key} 不在任何分片中", Location(str(folders[0]))))
-    if problems:
-        return problems
-    out.mkdir(parents=True, exist_ok=True)
-    for key, folder in owner.items():
-        if (folder / key).is_dir():
-            shutil.copytree(folder / key, out / key, dirs_exist_ok=True)
-    first = manifests[0][1]
-    merged = {**first, "shard": None, "entries": dict(sorted(joined.items()))}
-    _write_manifest(out, merged)
-    return []
+def _lost(item: Item, profile: str, formats: set[str], lost: Lost) -> Entry:
+    return Entry(item.key, item.source, item.unit, item.digest, profile, __version__, "failed",
+                 errors=[lost.reason], formats=sorted(formats))  # fmt: skip
+
+
+def _dispatch(
+    todo: list[Item], count: int, out: Path, profile: str, formats: set[str], draft: bool, stop: _StopRequest,
+    record: Callable[[Entry], None], save: Callable[[], None],
+) -> None:  # fmt: skip
+    """Run the items on ``count`` workers until done or stopped; every worker is ended on the way out."""
+    queue = deque(todo)
+    busy: dict[Worker, Item] = {}
+    idle: list[Worker] = []
+    started: list[Worker] = []
+    retried: set[str] = set()
+
+    def settle(worker: Worker, result: Entry | Lost) -> None:
+        item = busy.pop(worker)
+        if isinstance(result, Lost):
+            remove_own_temporaries(out / item.key, {result.pid})
+            worker.close(time.monotonic())
+            if stop.signum is not None:
+                return  # abandoned on purpose: not a failure, a rerun renders it
+            result = _lost(item, profile, formats, result)
+        else:
+            idle.append(worker)
+        record(result)
+
+    try:
+        while (queue or busy) and stop.signum is None:
+            while queue and len(busy) < count and stop.signum is None:
+                item = queue.popleft()
+                worker = idle.pop() if idle else Worker()
+                if worker not in started:
+                    started.append(worker)
+                if not worker.send(UnitJob(item, out, profile, frozenset(formats), draft)):
+                    worker.close(time.monotonic())  # died while idle: the item never started
+                    if item.key not in retried:
+                        retried.add(item.key)
+                        queue.appendleft(item)
+                    else:
+                        busy[worker] = item
+                        settle(worker, Lost(worker.pid, "工作进程无法启动，本单位未生成"))
+                    continue
+                busy[worker] = item
+            finished = ready(list(busy), 0.2)
+            for worker in sorted(finished, key=lambda w: busy[w].key):
+                settle(worker, worker.receive())
+            if finished:
+                save()
+        if stop.signum is not None:
+            for worker in busy:
+                worker.stop()
+            deadline = time.monotonic() + GRACE
+            while busy and time.monotonic() < deadline:
+                for worker in ready(list(busy), max(0.0, deadline - time.monotonic())):
+                    settle(worker, worker.receive())
+            save()
+    finally:
+        deadline = time.monotonic() + GRACE
+        for worker in started:
+            worker.jobs.close()  # idle workers end at once on EOF
+        for worker in started:
+            if worker in busy:
+                worker.stop()
+            worker.close(deadline)
+        remove_own_temporaries(out, {w.pid for w in started})

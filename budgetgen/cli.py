@@ -20,8 +20,10 @@ import click
 
 from budgetgen import __version__
 from budgetgen.diagnostics import Diagnostic, InputError, Location
+from budgetgen.interrupt import Interrupted, stop_on_signals
 from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import DEFAULT_PROFILE
+from budgetgen.render.files import OutputError
 from budgetgen.render.pdf import RenderWarning
 from budgetgen.summary import summary_json, summary_text
 from budgetgen.terminal import echo, visible
@@ -33,12 +35,22 @@ EXIT_INTERNAL = 3
 
 
 def report_errors(command: F) -> F:
-    """Turn InputError into located messages and exit 2, anything unexpected into exit 3."""
+    """Turn InputError and OutputError into located messages and exit 2, SIGTERM / SIGINT into one line
+    and exit 143 / 130, anything unexpected into exit 3.
+    """
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with stop_on_signals():
+                return command(*args, **kwargs)
+        except Interrupted as stop:
+            click.echo(f"已中断（收到 {stop.name}）。", err=True)
+            sys.exit(stop.exit_code)
+        except OutputError as error:
+            click.echo(str(error.diagnostic), err=True)
+            click.echo("未写完的结果已删除，原有文件保持不变；请检查输出位置（权限、磁盘空间）后重试。", err=True)
+            sys.exit(EXIT_INPUT)
         except InputError as error:
             as_json = kwargs.get("output_format") == "json"
             if as_json:
@@ -49,7 +61,10 @@ def report_errors(command: F) -> F:
                     echo(str(diagnostic), err=True)
                 click.echo(f"输入有误，共 {len(error.diagnostics)} 处，未生成任何结果。", err=True)
             sys.exit(EXIT_INPUT)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            click.echo("已中断（收到 SIGINT）。", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except RenderWarning as warning:
             problem = Diagnostic("BG-E060", f"PDF 排版时出现问题：{warning}", Location("budgetgen"))
@@ -85,7 +100,7 @@ def format_option(*choices: str) -> Callable[[F], F]:
 def output_dir_option(help_text: str) -> Callable[[F], F]:
     """``-o/--output``: the folder outputs are written to."""
     return click.option(
-        "-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+        "-o", "--output", "output_dir", type=click.Path(path_type=Path), required=True,
         help=help_text,
     )  # fmt: skip
 
@@ -244,7 +259,7 @@ def diff_command(first: Path, second: Path, profile: str, output_format: str) ->
 
 
 @cli.command()
-@click.argument("output", metavar="OUT.xlsx", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("output", metavar="OUT.xlsx", type=click.Path(path_type=Path))
 @click.option(
     "--from", "source", metavar="IN", type=click.Path(path_type=Path), help="用已有预算（YAML 或 xlsx）填好模板。"
 )
@@ -268,9 +283,7 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
 
 @cli.command(name="import")
 @click.argument("source", metavar="IN.xlsx", type=click.Path(path_type=Path))
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出的 YAML 文件（默认输出到屏幕）。"
-)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="输出的 YAML 文件（默认输出到屏幕）。")
 @report_errors
 def import_command(source: Path, output: Path | None) -> None:
     """把填好的 Excel 输入表转换为 YAML（无损）。"""
@@ -310,7 +323,8 @@ def batch(
     IN 为输入文件或文件夹；部门输入按单位拆分，并另出部门汇总。
     `budgetgen batch merge OUT1 OUT2 ... -o OUT` 合并各分片的结果。
     """
-    from budgetgen.batch import merge, run_batch
+    from budgetgen.batch import run_batch
+    from budgetgen.batch_merge import merge
 
     if inputs[0].as_posix() == "merge":
         problems = merge(list(inputs[1:]), output_dir)
@@ -348,15 +362,15 @@ def batch(
         for error in entry.errors[:3]:
             click.echo(f"    {error}", err=True)
 
-    from budgetgen.batch import Interrupted
-
     try:
         result = run_batch(
             inputs, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft, jobs, shard_spec, progress
         )
-    except Interrupted:
-        click.echo("\n已中断：已完成的单位保留，重新运行同一命令即可继续。", err=True)
-        sys.exit(143)
+    except Interrupted as stop:
+        start = "\n" if interactive else ""
+        message = f"已中断（收到 {stop.name}）：已完成的单位已记入 manifest.json，重新运行同一命令即可继续。"
+        click.echo(start + message, err=True)
+        sys.exit(stop.exit_code)
     for entry in result.entries.values():
         if entry["status"] == "unreadable" and entry["key"] not in result.rendered:
             click.echo(f"无法读取 {entry['source']}：", err=True)
@@ -367,8 +381,9 @@ def batch(
         f"共 {total} 项：本次生成 {len(result.rendered)}，跳过未变化 {len(result.skipped)}，失败 {len(result.failed)}。"
     )
     readable = [e for e in result.entries.values() if e["status"] != "unreadable"]
+    unwritable = [e for e in result.entries.values() if e["status"] == "unwritable"]
     if result.failed:
-        sys.exit(EXIT_INPUT if not readable else 1)
+        sys.exit(EXIT_INPUT if unwritable or not readable else 1)
 
 
 @cli.group(invoke_without_command=True)

@@ -112,6 +112,12 @@ RULES: dict[str, Rule] = {
             "PDF 排版问题",
             "WeasyPrint warned while laying out the PDF (e.g. a missing glyph)",
         ),
+        Rule(
+            "BG-E070",
+            Severity.ERROR,
+            "无法写入输出",
+            "an output cannot be written (no permission, disk full, a file or folder in the way)",
+        ),
         Rule("BG-E099", Severity.ERROR, "内部错误", "unexpected internal error (a bug: please report it)"),
     ]
 }

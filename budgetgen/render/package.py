@@ -1,7 +1,8 @@
 """Render a budget's package in the formats asked for, writing every file atomically.
 
-All outputs are produced in memory first and written only when every one of them succeeded, so a
-failure never leaves a half-written or a mismatched set of files behind.
+All outputs are produced in memory first and written only when every one of them succeeded, then
+written as a set (``write_set``): the previous files are replaced together or not at all, so a
+failure or a signal never leaves a half-written or a mismatched set of files behind.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from budgetgen.checks.context import CheckContext
 from budgetgen.diagnostics import Diagnostic, Severity
 from budgetgen.package.document import build_document, output_stem
 from budgetgen.pipeline import load_context
-from budgetgen.render.files import write_atomic
+from budgetgen.render.files import write_set
 from budgetgen.render.html import Draft, render_html
 from budgetgen.render.pdf import render_pdf_package
 from budgetgen.render.xlsx import render_xlsx
@@ -56,7 +57,22 @@ def render_context(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
 ) -> tuple[list[Path], list[Diagnostic]]:
-    """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings.
+    """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings."""
+    outputs, findings = build_outputs(ctx, output_dir, formats, draft, pdf_workers, select=select, ignore=ignore)
+    return write_set(outputs), findings
+
+
+def build_outputs(
+    ctx: CheckContext,
+    output_dir: Path,
+    formats: set[str],
+    draft: bool = False,
+    pdf_workers: int | None = None,
+    *,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+) -> tuple[dict[Path, bytes], list[Diagnostic]]:
+    """The bytes of ``<stem>.xlsx`` / ``.pdf`` / ``.html`` by their path in ``output_dir``, and the findings.
 
     Without ``draft`` an input with check errors is refused (the profile's rules, narrowed by
     ``select`` / ``ignore`` as in ``check``); a draft is always rendered, with a
@@ -84,6 +100,4 @@ def render_context(
         outputs[output_dir / f"{stem}.pdf"] = render_pdf_package(
             document, profile, chunk_html, strict=not draft, workers=pdf_workers
         )
-    for path, data in outputs.items():
-        write_atomic(path, data)
-    return list(outputs), findings
+    return outputs, findings
