@@ -100,6 +100,34 @@ def formats_options(command: F) -> F:
     return command
 
 
+def catalog_option(command: F) -> F:
+    """``--catalog FILE``: a local catalog (``code,name[,parent]``) instead of the ``catalog.csv`` beside the input.
+
+    Passed through the environment so that every loader sees it, batch workers included; restored afterwards.
+    """
+    from budgetgen.catalogs.local import ENV_VAR
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        chosen = kwargs.pop("catalog_file", None)
+        before = os.environ.get(ENV_VAR)
+        if chosen is not None:
+            os.environ[ENV_VAR] = str(Path(chosen).absolute())
+        try:
+            return command(*args, **kwargs)
+        finally:
+            if before is None:
+                os.environ.pop(ENV_VAR, None)
+            else:
+                os.environ[ENV_VAR] = before
+
+    option = click.option(
+        "--catalog", "catalog_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="本地科目表 CSV（代码,名称[,上级代码]）；不填则使用输入旁的 catalog.csv（如有）。",
+    )  # fmt: skip
+    return option(wrapper)  # type: ignore[return-value]
+
+
 profile_option = click.option(
     "--profile", default=DEFAULT_PROFILE, show_default=True, help="样式（templates/ 下的文件夹名）。"
 )
@@ -115,6 +143,7 @@ def cli() -> None:
 @input_argument
 @profile_option
 @format_option("text", "json")
+@catalog_option
 @report_errors
 def summary(input_path: Path, profile: str, output_format: str) -> None:
     """显示预算的关键数字（万元）。IN 为 YAML 文件或含 budget.yaml 的文件夹。"""
@@ -128,6 +157,7 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 @profile_option
 @formats_options
 @click.option("--draft", is_flag=True, help="草稿：每页加“草稿”水印、输入的摘要和日期。")
+@catalog_option
 @report_errors
 def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...], draft: bool) -> None:
     """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
@@ -152,6 +182,7 @@ def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str,
 @click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则。")
 @click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则。")
 @click.option("--list-rules", is_flag=True, help="列出全部规则。")
+@catalog_option
 @report_errors
 def check(
     inputs: tuple[Path, ...],
@@ -202,6 +233,7 @@ def check(
 @click.argument("second", metavar="B", type=click.Path(path_type=Path))
 @profile_option
 @format_option("text", "json")
+@catalog_option
 @report_errors
 def diff_command(first: Path, second: Path, profile: str, output_format: str) -> None:
     """比较两份预算（两稿或两年）：输入、关键数字、表格和说明文字逐项列出差异。"""
@@ -217,11 +249,14 @@ def diff_command(first: Path, second: Path, profile: str, output_format: str) ->
 @click.option(
     "--from", "source", metavar="IN", type=click.Path(path_type=Path), help="用已有预算（YAML 或 xlsx）填好模板。"
 )
-@click.option("--year", type=int, default=None, help="空模板使用哪一年的科目表（默认最新）。")
+@click.option("--year", type=int, default=None, help="空模板的预算年度（用该年或之前最近一年的科目表；默认最新）。")
+@catalog_option
 @report_errors
 def template(output: Path, source: Path | None, year: int | None) -> None:
     """生成 Excel 输入模板（下拉列表、填表说明、受保护的表头）。"""
     from budgetgen.catalogs import available_years, load_catalog
+    from budgetgen.catalogs.local import ENV_VAR as local_env
+    from budgetgen.catalogs.local import read_local
     from budgetgen.io.load import load_budget
     from budgetgen.io.template import render_template
     from budgetgen.render.files import write_atomic
@@ -230,7 +265,19 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
         loaded = load_budget(source)
         data = render_template(loaded.catalog, loaded.budget)
     else:
-        data = render_template(load_catalog(year or available_years()[-1]))
+        chosen = year or available_years()[-1]
+        try:
+            catalog = load_catalog(chosen)
+        except KeyError:
+            first = available_years()[0]
+            message = f"没有 {chosen} 年的科目表（最早为 {first} 年）"
+            raise InputError([Diagnostic("BG-E025", message, Location("--year"))]) from None
+        if catalog.year != chosen:
+            note = f"预算年度 {chosen} 年使用 {catalog.year} 年科目表（尚无 {chosen} 年科目表）"
+            click.echo(f"警告 BG-C180 {note}", err=True)
+        if os.environ.get(local_env):
+            catalog = read_local(Path(os.environ[local_env]), catalog)
+        data = render_template(catalog, year=chosen)
     write_atomic(output, data)
     click.echo(str(output))
 
@@ -264,6 +311,7 @@ def import_command(source: Path, output: Path | None) -> None:
 @click.option("--shard", "shard_text", metavar="I/N", default=None, help="只处理第 I 片（共 N 片），供多台机器分担。")
 @formats_options
 @click.option("--draft", is_flag=True, help="草稿：有错误也生成，带水印。")
+@catalog_option
 @report_errors
 def batch(
     inputs: tuple[Path, ...],
@@ -338,6 +386,118 @@ def batch(
     readable = [e for e in result.entries.values() if e["status"] != "unreadable"]
     if result.failed:
         sys.exit(EXIT_INPUT if not readable else 1)
+
+
+@cli.command(name="new-year")
+@input_argument
+@click.option(
+    "-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+    help="输出文件夹（或 .yaml / .xlsx 文件，与输入同类）。",
+)  # fmt: skip
+@click.option("--year", type=int, default=None, help="新的预算年度（默认下一年）。")
+@profile_option
+@catalog_option
+@report_errors
+def new_year(input_path: Path, output: Path, year: int | None, profile: str) -> None:
+    """由本年预算生成下一年预算的起点：本年数变为上年数，文字标记【待复核】，改代码的科目自动调整。"""
+    import shutil
+
+    from budgetgen.io.template import render_template
+    from budgetgen.io.yaml_writer import budget_yaml
+    from budgetgen.newyear import carry, output_file
+    from budgetgen.pipeline import load_context
+    from budgetgen.render.files import write_atomic
+
+    ctx = load_context(input_path, profile)
+    source = ctx.loaded.source
+    target = output_file(source, output)
+    carried = carry(ctx, year or ctx.ledger.budget.budget_year + 1)
+    if target.suffix.lower() == ".xlsx":
+        data = render_template(carried.catalog, carried.budget)
+    else:
+        header = (
+            f"# 由 {source.name}（{ctx.ledger.budget.budget_year} 年）生成的 {carried.budget.budget_year} 年预算起点："
+            "金额沿用本年，文字开头标有【待复核】\n"
+        )
+        data = (header + budget_yaml(carried.budget)).encode("utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, data)
+    beside = source.parent / "catalog.csv"
+    if beside.is_file() and not (target.parent / "catalog.csv").exists():
+        shutil.copyfile(beside, target.parent / "catalog.csv")
+    for note in carried.notes:
+        click.echo(str(note), err=True)
+    click.echo(str(target))
+
+
+@cli.group()
+def catalog() -> None:
+    """科目表：查看某个科目、比较两个年度的科目表。"""
+
+
+@catalog.command(name="diff")
+@click.argument("first", metavar="YEAR_A", type=int)
+@click.argument("second", metavar="YEAR_B", type=int)
+@report_errors
+def catalog_diff(first: int, second: int) -> None:
+    """列出两个年度科目表之间的变化（新增、改名、删除、改代码），每条附依据。"""
+    from budgetgen.catalogs import available_years, catalog_year
+    from budgetgen.catalogs.history import changes_between
+
+    first, second = sorted((first, second))
+    for year in (first, second):
+        if catalog_year(year) is None:
+            message = f"没有 {year} 年的科目表（最早为 {available_years()[0]} 年）"
+            raise InputError([Diagnostic("BG-E025", message, Location(str(year)))])
+    for year in (first, second):
+        used = catalog_year(year)
+        if used != year:
+            click.echo(f"{year} 年使用 {used} 年科目表（尚无 {year} 年科目表）")
+    changes = changes_between(first, second)
+    for item in changes:
+        click.echo(item.describe())
+    click.echo(f"{first} 年 → {second} 年：共 {len(changes)} 处变化。")
+
+
+@catalog.command(name="show")
+@click.argument("code", metavar="CODE")
+@click.option("--year", type=int, default=None, help="哪一年的科目表（默认最新）。")
+@catalog_option
+@report_errors
+def catalog_show(code: str, year: int | None) -> None:
+    """显示一个科目：名称、上级、说明，以及它在各年度的变化。"""
+    from budgetgen.catalogs import available_years, load_catalog
+    from budgetgen.catalogs.history import code_history
+    from budgetgen.catalogs.local import ENV_VAR, read_local
+
+    chosen = year or available_years()[-1]
+    try:
+        table = load_catalog(chosen)
+    except KeyError:
+        message = f"没有 {chosen} 年的科目表（最早为 {available_years()[0]} 年）"
+        raise InputError([Diagnostic("BG-E025", message, Location("--year"))]) from None
+    if os.environ.get(ENV_VAR):
+        table = read_local(Path(os.environ[ENV_VAR]), table)
+    entries = table.functions if code.startswith("2") else table.econ if code.startswith("3") else table.government
+    entry = entries.get(code)
+    label = f"{table.year} 年科目表" + (f"（{chosen} 年使用）" if table.year != chosen else "")
+    if entry is None:
+        near = table.nearest_functions(code, len(code)) if code.startswith("2") else table.nearest_econ(code)
+        hint = "最接近的有效科目：" + "、".join(f"{c} {entries[c].name}" for c in near if c in entries)
+        history = [item.describe() for item in code_history(code)]
+        raise InputError(
+            [Diagnostic("BG-E020" if code.startswith("2") else "BG-E021", f"“{code}”不在{label}中", Location(code),
+                        hints=(hint, *history))]
+        )  # fmt: skip
+    click.echo(f"{code} {entry.name}（{label}{'，本地科目' if code in table.local else ''}）")
+    for n in range(3, len(code), 2):
+        up = entries.get(code[:n])
+        if up is not None:
+            click.echo(f"  上级 {up.code} {up.name}")
+    if entry.explanation:
+        click.echo(f"  说明：{entry.explanation}")
+    for item in code_history(code):
+        click.echo(f"  {item.describe()}")
 
 
 @cli.command()

@@ -112,6 +112,9 @@ RULES: dict[str, Rule] = {
             "PDF 排版问题",
             "WeasyPrint warned while laying out the PDF (e.g. a missing glyph)",
         ),
+        Rule("BG-E070", Severity.ERROR, "本地科目表错误", "catalog.csv line malformed, misplaced or renaming"),
+        Rule("BG-E071", Severity.ERROR, "无法生成新年度输入", "new-year: year not after the budget's, bad output"),
+        Rule("BG-E072", Severity.WARNING, "新年度科目调整", "new-year: a code renumbered or removed"),
         Rule("BG-E099", Severity.ERROR, "内部错误", "unexpected internal error (a bug: please report it)"),
     ]
 }
