@@ -87,8 +87,10 @@ def _move_codes(
                 found.append((where, value, new(value)))
                 value = new(value)
             elif key in ("show_zero", "base") and isinstance(value, list):
-                value = [new(v) if isinstance(v, str) else v for v in value]
+                found += [((*where, i), v, new(v)) for i, v in enumerate(value) if new(v) != v]
+                value = [new(v) for v in value]
             elif key == "function_purposes" and isinstance(value, dict):
+                found += [((*where, k), k, new(k)) for k in value if new(k) != k]
                 value = {new(k): v for k, v in value.items()}
             else:
                 value = _move_codes(value, moved, where, found)
