@@ -110,10 +110,13 @@ def test_own_catalog_year_has_no_warning(tmp_path: Path) -> None:
 def test_made_up_unit_renders_end_to_end(tmp_path: Path, year: int) -> None:
     result = run("render", with_year(tmp_path, year), "-o", tmp_path / "out", "--xlsx")
     assert result.exit_code == 0, result.output
-    book = openpyxl.load_workbook(tmp_path / "out" / f"342601-{year}-预算公开.xlsx", read_only=True)
+    book = openpyxl.load_workbook(tmp_path / "out" / f"342601-{year}-预算公开.xlsx")
+    summary = book["附表1"]
+    assert (summary["A6"].value, summary["B6"].value) == ("一、一般公共预算拨款收入", 1183.38)
+    classes = [summary.cell(r, 3).value for r in range(6, 40)]
+    assert "八、社会保障和就业支出" in classes and not any("预备费" in str(c) for c in classes)
     text = "\n".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
-    assert f"{year}" in text and "1,183.38" in text or "1183.38" in text
-    assert "社会保障和就业支出" in text
+    assert f"{year}" in text
 
 
 # --- template --year -----------------------------------------------------------------------------------------------
@@ -136,3 +139,110 @@ def test_template_before_the_first_catalog_is_a_located_error(tmp_path: Path) ->
     assert result.exit_code == 2
     assert "--year: 错误 BG-E025 没有 2018 年的科目表（最早为 2019 年）" in result.stderr
     assert not (tmp_path / "t.xlsx").exists()
+
+
+# --- new-year ------------------------------------------------------------------------------------------------------
+
+
+def test_new_year_from_yaml_carries_figures_and_marks_texts(tmp_path: Path) -> None:
+    out = tmp_path / "2026"
+    result = run("new-year", GUANGYUAN, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out / "budget.yaml")
+    summary = run("summary", out)
+    assert summary.exit_code == 0, summary.output
+    assert summary.stdout.startswith("2026 年 ")
+    assert "上年收支总数 1,183.38 万元" in summary.stdout
+    data = yaml.safe_load((out / "budget.yaml").read_text(encoding="utf-8"))
+    unit = data["units"][0]
+    assert data["budget_year"] == 2026 and "prepared_on" not in data
+    assert unit["last_year"] == {"total": 11833800, "running_cost": 1666700, "three_public": {"reception": 15000}}
+    assert unit["texts"]["functions"].startswith("【待复核】贯彻执行")
+    assert len(unit["projects"]) == 18 and unit["staff"] and unit["operating_items"]
+    check = run("check", out, "--format", "json")
+    codes = [f["code"] for f in yaml.safe_load(check.stdout)["findings"]]
+    assert check.exit_code == 1 and codes.count("BG-C181") == 29 and codes.count("BG-C180") == 1
+    # confirming a text is deleting its mark
+    confirmed = tmp_path / "confirmed.yaml"
+    confirmed.write_text((out / "budget.yaml").read_text(encoding="utf-8").replace("【待复核】", ""), encoding="utf-8")
+    assert run("check", confirmed).exit_code == 0
+
+
+def test_new_year_from_a_workbook_writes_a_workbook(tmp_path: Path) -> None:
+    source = tmp_path / "gy.xlsx"
+    assert run("template", "--from", GUANGYUAN, source).exit_code == 0
+    result = run("new-year", source, "-o", tmp_path / "next.xlsx", "--year", "2027")
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "next.xlsx")
+    general = {row[0]: row[1] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    assert general["预算年度"] == 2027
+    summary = run("summary", tmp_path / "next.xlsx")
+    assert "上年收支总数 1,183.38 万元" in summary.stdout, summary.output
+    check = run("check", tmp_path / "next.xlsx")
+    assert "文字说明!" in check.stdout and "BG-C181" in check.stdout
+
+
+def test_new_year_moves_renumbered_codes(tmp_path: Path) -> None:
+    source = with_year(tmp_path, 2020, (('"2089999": 本单位', '"2089901": 本单位'),))
+    result = run("new-year", source, "-o", tmp_path / "2021.yaml")
+    assert result.exit_code == 0, result.output
+    assert "BG-E072 科目 2089901 在 2021 年科目表中改为 2089999，已改" in result.stderr
+    data = yaml.safe_load((tmp_path / "2021.yaml").read_text(encoding="utf-8"))
+    assert "2089999" in data["units"][0]["texts"]["function_purposes"]
+    assert run("summary", tmp_path / "2021.yaml").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--year", "2025"), "--year: 错误 BG-E071 新的预算年度 2025 应晚于本预算的 2025 年"),
+        (("--year", "2024"), "BG-E071 新的预算年度 2024"),
+        ((), "BG-E071 输入是 .yaml 文件，输出也应为同一种（.yaml）"),
+    ],
+    ids=["same-year", "earlier-year", "other-kind"],
+)
+def test_new_year_refuses_bad_requests(tmp_path: Path, args: tuple[str, ...], fragment: str) -> None:
+    out = tmp_path / ("out.xlsx" if not args else "out")
+    result = run("new-year", GUANGYUAN, "-o", out, *args)
+    assert result.exit_code == 2
+    assert fragment in result.stderr and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_new_year_of_a_bad_input_is_a_located_error(tmp_path: Path) -> None:
+    source = with_year(tmp_path, 2025, (("headcount: 96", "headcount: -1"),))
+    result = run("new-year", source, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"{source / 'budget.yaml'}:" in result.stderr and "错误 BG-E" in result.stderr
+    assert not (tmp_path / "out").exists()
+    missing = run("new-year", tmp_path / "nothing", "-o", tmp_path / "out")
+    assert missing.exit_code == 2 and "BG-E001" in missing.stderr
+
+
+# --- catalog diff / show -------------------------------------------------------------------------------------------
+
+
+def test_catalog_diff_lists_the_changes_with_their_sources() -> None:
+    result = run("catalog", "diff", "2020", "2025")
+    assert result.exit_code == 0, result.output
+    assert "2021 年  功能分类  改名  20805 行政事业单位离退休 → 行政事业单位养老支出" in result.stdout
+    assert "改代码  2089901 其他社会保障和就业支出，接续科目 2089999" in result.stdout
+    assert "2022 年  部门经济分类  改名  30110 城镇职工基本医疗保险缴费 → 职工基本医疗保险缴费" in result.stdout
+    later = run("catalog", "diff", "2025", "2027")
+    assert later.exit_code == 0
+    assert "2027 年使用 2025 年科目表" in later.stdout and "共 0 处变化" in later.stdout
+    assert run("catalog", "diff", "2018", "2025").exit_code == 2
+
+
+def test_catalog_show_names_a_code_its_parents_and_history() -> None:
+    result = run("catalog", "show", "2080501", "--year", "2027")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "2080501 行政单位离退休（2025 年科目表（2027 年使用））"
+    assert "  上级 208 社会保障和就业支出" in lines and "  上级 20805 行政事业单位养老支出" in lines
+    assert any("归口管理的行政单位离退休 → 行政单位离退休" in line for line in lines)
+    old = run("catalog", "show", "2080501", "--year", "2020")
+    assert old.stdout.startswith("2080501 归口管理的行政单位离退休（2020 年科目表）")
+    unknown = run("catalog", "show", "2089901", "--year", "2025")
+    assert unknown.exit_code == 2
+    assert "BG-E020" in unknown.stderr and "接续科目 2089999" in unknown.stderr
