@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import openpyxl
@@ -64,14 +63,17 @@ def test_each_year_has_that_years_names() -> None:
     assert load_catalog(2020).econ_name("30110") == "城镇职工基本医疗保险缴费"
     assert load_catalog(2025).econ_name("30110") == "职工基本医疗保险缴费"
     assert load_catalog(2022).function_name("2296013") == "用于城乡医疗救助的彩票公益金支出"
-    assert "2089901" in load_catalog(2020).functions and "2089901" not in load_catalog(2021).functions
+    assert "2089901" in load_catalog(2020).functions
+    assert "2089901" not in load_catalog(2021).functions
 
 
 def test_reserve_and_transfer_classes_are_codes_listed_as_their_year_prints_them() -> None:
     classes_2020 = [e.code for e in load_catalog(2020).function_classes()]
-    assert {"227", "230"} <= set(classes_2020) and "234" not in classes_2020
+    assert {"227", "230"} <= set(classes_2020)
+    assert "234" not in classes_2020
     classes_2025 = [e.code for e in load_catalog(2025).function_classes()]
-    assert not {"227", "230"} & set(classes_2025) and "234" in classes_2025
+    assert not {"227", "230"} & set(classes_2025)
+    assert "234" in classes_2025
     assert load_catalog(2025).function_name("227") == "预备费"
 
 
@@ -114,7 +116,8 @@ def test_made_up_unit_renders_end_to_end(tmp_path: Path, year: int) -> None:
     summary = book["附表1"]
     assert (summary["A6"].value, summary["B6"].value) == ("一、一般公共预算拨款收入", 1183.38)
     classes = [summary.cell(r, 3).value for r in range(6, 40)]
-    assert "八、社会保障和就业支出" in classes and not any("预备费" in str(c) for c in classes)
+    assert "八、社会保障和就业支出" in classes
+    assert not any("预备费" in str(c) for c in classes)
     text = "\n".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
     assert f"{year}" in text
 
@@ -155,13 +158,18 @@ def test_new_year_from_yaml_carries_figures_and_marks_texts(tmp_path: Path) -> N
     assert "上年收支总数 1,183.38 万元" in summary.stdout
     data = yaml.safe_load((out / "budget.yaml").read_text(encoding="utf-8"))
     unit = data["units"][0]
-    assert data["budget_year"] == 2026 and "prepared_on" not in data
+    assert data["budget_year"] == 2026
+    assert "prepared_on" not in data
     assert unit["last_year"] == {"total": 11833800, "running_cost": 1666700, "three_public": {"reception": 15000}}
     assert unit["texts"]["functions"].startswith("【待复核】贯彻执行")
-    assert len(unit["projects"]) == 18 and unit["staff"] and unit["operating_items"]
+    assert len(unit["projects"]) == 18
+    assert unit["staff"]
+    assert unit["operating_items"]
     check = run("check", out, "--format", "json")
     codes = [f["code"] for f in yaml.safe_load(check.stdout)["findings"]]
-    assert check.exit_code == 1 and codes.count("BG-C181") == 29 and codes.count("BG-C180") == 1
+    assert check.exit_code == 1
+    assert codes.count("BG-C181") == 29
+    assert codes.count("BG-C180") == 1
     # confirming a text is deleting its mark
     confirmed = tmp_path / "confirmed.yaml"
     confirmed.write_text((out / "budget.yaml").read_text(encoding="utf-8").replace("【待复核】", ""), encoding="utf-8")
@@ -179,7 +187,8 @@ def test_new_year_from_a_workbook_writes_a_workbook(tmp_path: Path) -> None:
     summary = run("summary", tmp_path / "next.xlsx")
     assert "上年收支总数 1,183.38 万元" in summary.stdout, summary.output
     check = run("check", tmp_path / "next.xlsx")
-    assert "文字说明!" in check.stdout and "BG-C181" in check.stdout
+    assert "文字说明!" in check.stdout
+    assert "BG-C181" in check.stdout
 
 
 def test_new_year_moves_renumbered_codes(tmp_path: Path) -> None:
@@ -205,7 +214,8 @@ def test_new_year_refuses_bad_requests(tmp_path: Path, args: tuple[str, ...], fr
     out = tmp_path / ("out.xlsx" if not args else "out")
     result = run("new-year", GUANGYUAN, "-o", out, *args)
     assert result.exit_code == 2
-    assert fragment in result.stderr and "Traceback" not in result.output
+    assert fragment in result.stderr
+    assert "Traceback" not in result.output
     assert not out.exists()
 
 
@@ -213,10 +223,12 @@ def test_new_year_of_a_bad_input_is_a_located_error(tmp_path: Path) -> None:
     source = with_year(tmp_path, 2025, (("headcount: 96", "headcount: -1"),))
     result = run("new-year", source, "-o", tmp_path / "out")
     assert result.exit_code == 2
-    assert f"{source / 'budget.yaml'}:" in result.stderr and "错误 BG-E" in result.stderr
+    assert f"{source / 'budget.yaml'}:" in result.stderr
+    assert "错误 BG-E" in result.stderr
     assert not (tmp_path / "out").exists()
     missing = run("new-year", tmp_path / "nothing", "-o", tmp_path / "out")
-    assert missing.exit_code == 2 and "BG-E001" in missing.stderr
+    assert missing.exit_code == 2
+    assert "BG-E001" in missing.stderr
 
 
 # --- catalog diff / show -------------------------------------------------------------------------------------------
@@ -230,7 +242,8 @@ def test_catalog_diff_lists_the_changes_with_their_sources() -> None:
     assert "2022 年  部门经济分类  改名  30110 城镇职工基本医疗保险缴费 → 职工基本医疗保险缴费" in result.stdout
     later = run("catalog", "diff", "2025", "2027")
     assert later.exit_code == 0
-    assert "2027 年使用 2025 年科目表" in later.stdout and "共 0 处变化" in later.stdout
+    assert "2027 年使用 2025 年科目表" in later.stdout
+    assert "共 0 处变化" in later.stdout
     assert run("catalog", "diff", "2018", "2025").exit_code == 2
 
 
@@ -239,10 +252,122 @@ def test_catalog_show_names_a_code_its_parents_and_history() -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "2080501 行政单位离退休（2025 年科目表（2027 年使用））"
-    assert "  上级 208 社会保障和就业支出" in lines and "  上级 20805 行政事业单位养老支出" in lines
+    assert "  上级 208 社会保障和就业支出" in lines
+    assert "  上级 20805 行政事业单位养老支出" in lines
     assert any("归口管理的行政单位离退休 → 行政单位离退休" in line for line in lines)
     old = run("catalog", "show", "2080501", "--year", "2020")
     assert old.stdout.startswith("2080501 归口管理的行政单位离退休（2020 年科目表）")
     unknown = run("catalog", "show", "2089901", "--year", "2025")
     assert unknown.exit_code == 2
-    assert "BG-E020" in unknown.stderr and "接续科目 2089999" in unknown.stderr
+    assert "BG-E020" in unknown.stderr
+    assert "接续科目 2089999" in unknown.stderr
+
+
+# --- catalog.csv: local codes --------------------------------------------------------------------------------------
+
+LOCAL_ITEM = (
+    '      - {econ: "30211", amount: 120000, project: R01}\n',
+    '      - {econ: "3021101", amount: 120000, project: R01, function: "2080180"}\n',
+)
+LOCAL_PURPOSE = ('"2089999": 本单位', '"2080180": 社保经办数字化建设\n        "2089999": 本单位')
+
+
+def test_local_codes_beside_the_input_are_used(tmp_path: Path) -> None:
+    folder = with_year(tmp_path, 2025, (LOCAL_ITEM, LOCAL_PURPOSE))
+    assert run("summary", folder).exit_code == 2  # without the local catalog: 2080180 is unknown
+    (folder / "catalog.csv").write_text(
+        "code,name,parent\n# 本市增设\n2080180,社保经办数字化,20801\n3021101,市内差旅费,30211\n302110101,市内交通费\n",
+        encoding="utf-8",
+    )
+    result = run("check", folder)
+    assert result.exit_code == 0, result.output
+    summary = run("summary", folder)
+    assert "2080180 社保经办数字化" in summary.stdout, summary.stdout
+    shown = run("catalog", "show", "302110101", "--catalog", folder / "catalog.csv")
+    lines = shown.stdout.splitlines()
+    assert lines[:2] == ["302110101 市内交通费（2025 年科目表，本地科目）", "  上级 302 商品和服务支出"]
+
+
+def test_catalog_option_names_the_file_for_every_command(tmp_path: Path) -> None:
+    folder = with_year(tmp_path, 2025, (LOCAL_ITEM, LOCAL_PURPOSE))
+    local = tmp_path / "local.csv"
+    local.write_text("2080180,社保经办数字化\n3021101,市内差旅费\n", encoding="utf-8")
+    assert run("check", folder, "--catalog", local).exit_code == 0
+    assert run("summary", folder, "--catalog", local).exit_code == 0
+    out = tmp_path / "out"
+    assert run("render", folder, "-o", out, "--xlsx", "--catalog", local).exit_code == 0
+    assert run("new-year", folder, "-o", tmp_path / "next", "--catalog", local).exit_code == 0
+    assert run("template", tmp_path / "t.xlsx", "--catalog", local).exit_code == 0
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    listed = {str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
+    assert "2080180 社保经办数字化" in listed
+    assert run("summary", folder).exit_code == 2  # the option did not stay behind
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("2080109,社保大厅\n", 1, "“2080109”是 2025 年科目表中的“社会保险经办机构”，本地科目表不能改名为“社保大厅”"),
+        ("code,name\n20801,人社\n", 2, "应为 7 位的项"),
+        ("2089980,x\n2999901,其他\n", 2, "上级科目“29999”不在 2025 年科目表中"),
+        ("3021101,a\n30211,差旅\n", 2, "应为 7 位或 9 位的明细科目"),
+        ("3021101,a\n3021101,b\n", 2, "代码“3021101”重复（与第 1 行相同）"),
+        ("302110101,a\n", 1, "上级科目“3021101”不在"),
+        ("3021101,a,30201\n", 1, "上级应为“30211”，不是“30201”"),
+        ("3021101\n", 1, "应为“代码,名称[,上级代码]”"),
+        ("abc,x\n", 1, "应全为数字"),
+        ("4010101,x\n", 1, "不是支出功能分类"),
+        ("3021101,\n", 1, "名称为空"),
+    ],
+    ids=["renames-national", "level", "parent", "econ-level", "duplicate", "detail-parent", "wrong-parent", "columns",
+         "digits", "table", "empty-name"],
+)  # fmt: skip
+def test_bad_local_catalog_lines_are_located(tmp_path: Path, text: str, line: int, fragment: str) -> None:
+    folder = with_year(tmp_path, 2025)
+    (folder / "catalog.csv").write_text(text, encoding="utf-8")
+    result = run("check", folder)
+    assert result.exit_code == 2
+    assert f"{folder / 'catalog.csv'}:{line}: 错误 BG-E070 " in result.stdout + result.stderr
+    assert fragment in result.stdout + result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_local_catalogs_are_refused(tmp_path: Path) -> None:
+    folder = with_year(tmp_path, 2025)
+    (folder / "catalog.csv").mkdir()
+    result = run("summary", folder)
+    assert result.exit_code == 2
+    assert "BG-E070 本地科目表不是普通文件" in result.stderr
+    (folder / "catalog.csv").rmdir()
+    (folder / "catalog.csv").write_bytes("2080180,社保\n".encode("gbk"))
+    assert "不是 UTF-8" in run("summary", folder).stderr
+    (folder / "catalog.csv").write_bytes(b"2080180,x\n" * 200_000)
+    assert "本地科目表过大" in run("summary", folder).stderr
+
+
+# --- hints for BG-E020 / BG-E021 -----------------------------------------------------------------------------------
+
+
+def test_hint_uses_the_stated_name_first(tmp_path: Path) -> None:
+    item = ('{econ: "30211", amount: 120000', '{econ: "30121", name: 差旅费, amount: 120000')
+    folder = with_year(tmp_path, 2025, (item,))
+    result = run("summary", folder)
+    assert result.exit_code == 2
+    hints = [line.strip() for line in result.stderr.splitlines() if line.strip().startswith("提示")]
+    assert hints[0] == "提示：名称为“差旅费”的科目：30211 差旅费"
+    assert hints[1].startswith("提示：代码相近的科目（名称与“差旅费”不同，请核对后再用）：30101 基本工资")
+
+
+def test_hint_without_a_matching_name_says_so(tmp_path: Path) -> None:
+    item = ('{econ: "30211", amount: 120000', '{econ: "30298", name: 某某费, amount: 120000')
+    folder = with_year(tmp_path, 2025, (item,))
+    hints = [line.strip() for line in run("summary", folder).stderr.splitlines() if "提示" in line]
+    assert hints[0] == "提示：没有名称为“某某费”的科目"
+    assert "名称与“某某费”不同" in hints[1]
+    assert "30299 其他商品和服务支出" in hints[1]
+
+
+def test_hint_without_a_name_lists_near_codes_with_their_names(tmp_path: Path) -> None:
+    folder = with_year(tmp_path, 2025, (('{econ: "30211", amount: 120000', '{econ: "30298", amount: 120000'),))
+    stderr = run("summary", folder).stderr
+    assert "提示：最接近的有效科目：30299 其他商品和服务支出" in stderr
