@@ -277,7 +277,7 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
             click.echo(f"警告 BG-C180 {note}", err=True)
         if os.environ.get(local_env):
             catalog = read_local(Path(os.environ[local_env]), catalog)
-        data = render_template(catalog, year=chosen)
+        data = render_template(catalog, year=year)  # 预算年度 filled in only when asked for
     write_atomic(output, data)
     click.echo(str(output))
 
