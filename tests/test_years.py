@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
 import pytest
@@ -11,9 +13,17 @@ import yaml
 from budgetgen.catalogs import available_years, catalog_year, load_catalog
 from budgetgen.catalogs.build import BASE_DIR, CHANGES_DIR, change_years, data_rows, read_changes
 from budgetgen.catalogs.history import moves_between
+from budgetgen.io import template as template_module
 from tests.conftest import GUANGYUAN, run
 
 YEARS = list(range(2019, 2028))
+
+
+@pytest.fixture(autouse=True)
+def few_input_rows() -> Iterator[None]:
+    """Workbooks with one empty input row: the 500 prepared rows take seconds to write and test nothing here."""
+    with mock.patch.object(template_module, "INPUT_ROWS", 1):
+        yield
 
 
 def with_year(tmp_path: Path, year: int, replacements: tuple[tuple[str, str], ...] = ()) -> Path:
