@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from budgetgen import __version__
-from budgetgen.diagnostics import Diagnostic, InputError, Location
+from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
 from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import DEFAULT_PROFILE
 from budgetgen.render.pdf import RenderWarning
@@ -274,7 +274,7 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
             raise InputError([Diagnostic("BG-E025", message, Location("--year"))]) from None
         if catalog.year != chosen:
             note = f"预算年度 {chosen} 年使用 {catalog.year} 年科目表（尚无 {chosen} 年科目表）"
-            click.echo(f"警告 BG-C180 {note}", err=True)
+            click.echo(str(Diagnostic("BG-C180", note, Location("--year"), Severity.WARNING)), err=True)
         if os.environ.get(local_env):
             catalog = read_local(Path(os.environ[local_env]), catalog)
         data = render_template(catalog, year=year)  # 预算年度 filled in only when asked for

@@ -9,7 +9,7 @@ A budget year without its own change file uses the newest earlier catalog (``cat
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 
 from budgetgen.catalogs.build import BASE_YEAR, build_tables, change_years
@@ -27,7 +27,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Catalog:
-    """All classifications of one budget year."""
+    """All classifications of one catalog year (``year``: may be earlier than the budget year that uses it)."""
 
     year: int
     functions: dict[str, Entry]
@@ -35,7 +35,7 @@ class Catalog:
     government: dict[str, Entry]
     econ_mapping: dict[str, tuple[str, str]]
     unlisted: frozenset[str] = frozenset()  # 类 that are valid codes but no row of the 收支总表 lists
-    local: frozenset[str] = field(default=frozenset())  # codes added by the budget's own catalog.csv
+    local: frozenset[str] = frozenset()  # codes added by the budget's own catalog.csv
 
     def function_classes(self) -> list[Entry]:
         """Every 类 of the year in code order (the rows of 附表1)."""
