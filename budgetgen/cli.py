@@ -287,6 +287,7 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出的 YAML 文件（默认输出到屏幕）。"
 )
+@catalog_option
 @report_errors
 def import_command(source: Path, output: Path | None) -> None:
     """把填好的 Excel 输入表转换为 YAML（无损）。"""

@@ -81,10 +81,6 @@ class Catalog:
         """Economic codes whose name is the stated one, or contains it (or is contained in it), best first."""
         return by_name(name, {c: e.name for c, e in self.econ.items() if len(c) >= 5})
 
-    def functions_by_name(self, name: str) -> list[str]:
-        """7-digit function codes whose name matches a stated name (generic names match many: first three)."""
-        return by_name(name, {c: e.name for c, e in self.functions.items() if len(c) == 7})
-
 
 def by_name(name: str, names: dict[str, str], limit: int = 3) -> list[str]:
     """Codes whose name equals ``name`` first, then names containing it or contained in it."""
