@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
@@ -63,6 +64,34 @@ def test_data_files_have_no_duplicate_lines_and_say_their_source(path: Path) -> 
     assert path.read_text(encoding="utf-8").startswith("#"), "every file says where it comes from"
     if path.parent == CHANGES_DIR:
         assert all(change.note for change in read_changes(int(path.stem)))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("function,add,2080109,x,,,n", "add 2080109: code already exists"),
+        ("function,add,2089801,x,,,n", "add 2089801: parent 20898 does not exist"),
+        ("function,add,2080198,,,,n", "add 2080198: name is empty"),
+        ("econ,rename,30198,x,,,n", "rename 30198: code does not exist"),
+        ("function,rename,2080109,社会保险经办机构,,,n", "new name is empty or unchanged"),
+        ("function,remove,20801,,,,n", "remove 20801: code still has codes below it"),
+        ("function,move,2080109,,2080198,,n", "successor 2080198 does not exist"),
+        ("function,unlist,20801,,,,n", "only a 类 is listed or unlisted"),
+        ("function,drop,2080109,,,,n", "bad change line"),
+        ("function,add,2080198,x,,,", "every change names its source"),
+    ],
+)
+def test_a_change_that_does_not_fit_names_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, message: str
+) -> None:
+    from budgetgen.catalogs import build
+
+    (tmp_path / "2020.csv").write_text(
+        "# a comment\ntable,action,code,name,successor,explanation,note\n" + line + "\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(build, "CHANGES_DIR", tmp_path)
+    with pytest.raises(build.CatalogDataError, match=f"2020.csv:3: .*{re.escape(message)}"):
+        build.build_tables(2020)
 
 
 def test_each_year_has_that_years_names() -> None:
