@@ -258,6 +258,15 @@ def test_new_year_refuses_bad_requests(tmp_path: Path, args: tuple[str, ...], fr
     assert not out.exists()
 
 
+def test_new_year_never_overwrites_this_years_input(tmp_path: Path) -> None:
+    folder = with_year(tmp_path, 2025)
+    before = (folder / "budget.yaml").read_bytes()
+    result = run("new-year", folder, "-o", folder)
+    assert result.exit_code == 2
+    assert "BG-E071 输出会覆盖本年度的输入" in result.stderr
+    assert (folder / "budget.yaml").read_bytes() == before
+
+
 def test_new_year_of_a_bad_input_is_a_located_error(tmp_path: Path) -> None:
     source = with_year(tmp_path, 2025, (("headcount: 96", "headcount: -1"),))
     result = run("new-year", source, "-o", tmp_path / "out")
@@ -335,6 +344,9 @@ def test_catalog_option_names_the_file_for_every_command(tmp_path: Path) -> None
     assert run("summary", folder, "--catalog", local).exit_code == 0
     out = tmp_path / "out"
     assert run("render", folder, "-o", out, "--xlsx", "--catalog", local).exit_code == 0
+    rendered = openpyxl.load_workbook(out / "342601-2025-预算公开.xlsx", read_only=True)
+    rows = [str(c) for row in rendered["附表7"].iter_rows(values_only=True) for c in row if c]
+    assert "3021101 市内差旅费" in rows  # the detail's name comes from the local catalog
     assert run("new-year", folder, "-o", tmp_path / "next", "--catalog", local).exit_code == 0
     assert run("template", tmp_path / "t.xlsx", "--catalog", local).exit_code == 0
     book = openpyxl.load_workbook(tmp_path / "t.xlsx")
