@@ -9,6 +9,7 @@ code; codes removed without a successor are reported and left for the user.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -138,27 +139,35 @@ def carry(ctx: CheckContext, year: int) -> NewYear:
             )
         )
     for code, (successor, item) in moves.items():
-        if not successor and _uses(data, code):
-            hint = f"接续科目：{item.change.successor}" if item.change.successor else "该科目没有接续科目"
-            notes.append(
-                Diagnostic(
-                    "BG-E072",
-                    f"科目 {code} {item.old_name} 已于 {item.change.year} 年删除，请改用新的科目",
-                    Location("budget"),
-                    Severity.WARNING,
-                    (hint,),
-                )
-            )
+        uses = list(_uses(budget.model_dump(mode="python"), code, ()))
+        if successor or not uses:
+            continue
+        hint = f"接续科目：{item.change.successor}" if item.change.successor else "该科目没有接续科目"
+        message = (
+            f"科目 {code} {item.old_name} 已于 {item.change.year} 年删除（本预算用了 {len(uses)} 处），请改用新的科目"
+        )
+        notes.append(Diagnostic("BG-E072", message, ctx.loaded.locate(uses[0]), Severity.WARNING, (hint,)))
     carried = BudgetInput.model_validate(data, context={"amount_unit": "元"})
     return NewYear(carried, catalog, notes)
 
 
-def _uses(data: Any, code: str) -> bool:
+def _uses(data: Any, code: str, path: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    """Field paths where a code is used: a code field, a function_purposes key, or an economic detail under it."""
     if isinstance(data, dict):
-        return any(k == code or _uses(v, code) for k, v in data.items())
-    if isinstance(data, list):
-        return any(_uses(v, code) for v in data)
-    return isinstance(data, str) and (data == code or (len(code) == 5 and data.startswith(code) and data[0] == "3"))
+        for key, value in data.items():
+            if key == code and path[-1:] == ("function_purposes",):
+                yield (*path, key)
+            yield from _uses(value, code, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _uses(value, code, (*path, i))
+    elif isinstance(data, str) and _code_field(path) and (data == code or (code[0] == "3" and data.startswith(code))):
+        yield path
+
+
+def _code_field(path: tuple[str | int, ...]) -> bool:
+    named = [p for p in path if isinstance(p, str)]
+    return bool(named) and named[-1] in FUNCTION_FIELDS | ECON_FIELDS | {"show_zero", "base"}
 
 
 def output_file(source: Path, out: Path) -> Path:

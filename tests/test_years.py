@@ -240,6 +240,25 @@ def test_new_year_moves_renumbered_codes(tmp_path: Path) -> None:
     assert run("summary", tmp_path / "2021.yaml").exit_code == 0
 
 
+def test_new_year_reports_a_removed_code_with_its_successor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # no change file removes a code today: a made-up removal of the worked example's main 项
+    from budgetgen import newyear
+    from budgetgen.catalogs.build import Change
+    from budgetgen.catalogs.history import CodeChange
+
+    removal = Change(2026, "function", "remove", "2080109", "", "2089999", "", "made up", 1)
+    moves = {"2080109": ("", CodeChange(removal, "社会保险经办机构"))}
+    monkeypatch.setattr(newyear, "moves_between", lambda first, second: moves)
+    result = run("new-year", GUANGYUAN, "-o", tmp_path / "next.yaml")
+    assert result.exit_code == 0, result.output
+    note = next(line for line in result.stderr.splitlines() if "BG-E072" in line)
+    where = f"{GUANGYUAN / 'budget.yaml'}:17:20"
+    assert note.startswith(f"{where}: 警告 BG-E072 科目 2080109 社会保险经办机构 已于 2026 年删除（本预算用了 10 处）")
+    assert "提示：接续科目：2089999" in result.stderr
+    carried = yaml.safe_load((tmp_path / "next.yaml").read_text(encoding="utf-8"))
+    assert carried["units"][0]["main_function"] == "2080109"  # left for the user to choose
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
