@@ -497,6 +497,8 @@ def catalog_show(code: str, year: int | None) -> None:
             click.echo(f"  上级 {up.code} {up.name}")
     if entry.explanation:
         click.echo(f"  说明：{entry.explanation}")
+    if code in table.unlisted:
+        click.echo("  本年度的收支总表不单列此类")
     for item in code_history(code):
         click.echo(f"  {item.describe()}")
 

@@ -324,6 +324,12 @@ def test_catalog_show_names_a_code_its_parents_and_history() -> None:
     assert any("归口管理的行政单位离退休 → 行政单位离退休" in line for line in lines)
     old = run("catalog", "show", "2080501", "--year", "2020")
     assert old.stdout.startswith("2080501 归口管理的行政单位离退休（2020 年科目表）")
+    assert run("catalog", "show", "227").stdout.splitlines() == [
+        "227 预备费（2025 年科目表）",
+        "  本年度的收支总表不单列此类",
+        "  2021 年  功能分类  不再列入收支总表  227 预备费  "
+        "（依据：ref 001 附表1 lists 28 类 without 预备费 (ref 004, 2020, lists it)）",
+    ]
     unknown = run("catalog", "show", "2089901", "--year", "2025")
     assert unknown.exit_code == 2
     assert "BG-E020" in unknown.stderr
