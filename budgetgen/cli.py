@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from budgetgen import __version__
-from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
+from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import DEFAULT_PROFILE
 from budgetgen.render.pdf import RenderWarning
@@ -254,9 +254,10 @@ def diff_command(first: Path, second: Path, profile: str, output_format: str) ->
 @report_errors
 def template(output: Path, source: Path | None, year: int | None) -> None:
     """生成 Excel 输入模板（下拉列表、填表说明、受保护的表头）。"""
-    from budgetgen.catalogs import available_years, load_catalog
+    from budgetgen.catalogs import available_years
     from budgetgen.catalogs.local import ENV_VAR as local_env
     from budgetgen.catalogs.local import read_local
+    from budgetgen.catalogs.lookup import fallback_note, require_catalog
     from budgetgen.io.load import load_budget
     from budgetgen.io.template import render_template
     from budgetgen.render.files import write_atomic
@@ -266,15 +267,10 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
         data = render_template(loaded.catalog, loaded.budget)
     else:
         chosen = year or available_years()[-1]
-        try:
-            catalog = load_catalog(chosen)
-        except KeyError:
-            first = available_years()[0]
-            message = f"没有 {chosen} 年的科目表（最早为 {first} 年）"
-            raise InputError([Diagnostic("BG-E025", message, Location("--year"))]) from None
-        if catalog.year != chosen:
-            note = f"预算年度 {chosen} 年使用 {catalog.year} 年科目表（尚无 {chosen} 年科目表）"
-            click.echo(str(Diagnostic("BG-C180", note, Location("--year"), Severity.WARNING)), err=True)
+        catalog = require_catalog(chosen, "--year")
+        note = fallback_note(chosen, catalog, "--year")
+        if note is not None:
+            click.echo(str(note), err=True)
         if os.environ.get(local_env):
             catalog = read_local(Path(os.environ[local_env]), catalog)
         data = render_template(catalog, year=year)  # 预算年度 filled in only when asked for
@@ -401,32 +397,11 @@ def batch(
 @report_errors
 def new_year(input_path: Path, output: Path, year: int | None, profile: str) -> None:
     """由本年预算生成下一年预算的起点：本年数变为上年数，文字标记【待复核】，改代码的科目自动调整。"""
-    import shutil
-
-    from budgetgen.io.template import render_template
-    from budgetgen.io.yaml_writer import budget_yaml
-    from budgetgen.newyear import carry, output_file
+    from budgetgen.newyear import write_new_year
     from budgetgen.pipeline import load_context
-    from budgetgen.render.files import write_atomic
 
-    ctx = load_context(input_path, profile)
-    source = ctx.loaded.source
-    target = output_file(source, output)
-    carried = carry(ctx, year or ctx.ledger.budget.budget_year + 1)
-    if target.suffix.lower() == ".xlsx":
-        data = render_template(carried.catalog, carried.budget)
-    else:
-        header = (
-            f"# 由 {source.name}（{ctx.ledger.budget.budget_year} 年）生成的 {carried.budget.budget_year} 年预算起点："
-            "金额沿用本年，文字开头标有【待复核】\n"
-        )
-        data = (header + budget_yaml(carried.budget)).encode("utf-8")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, data)
-    beside = source.parent / "catalog.csv"
-    if beside.is_file() and not (target.parent / "catalog.csv").exists():
-        shutil.copyfile(beside, target.parent / "catalog.csv")
-    for note in carried.notes:
+    target, notes = write_new_year(load_context(input_path, profile), output, year)
+    for note in notes:
         click.echo(str(note), err=True)
     click.echo(str(target))
 
@@ -442,22 +417,9 @@ def catalog() -> None:
 @report_errors
 def catalog_diff(first: int, second: int) -> None:
     """列出两个年度科目表之间的变化（新增、改名、删除、改代码），每条附依据。"""
-    from budgetgen.catalogs import available_years, catalog_year
-    from budgetgen.catalogs.history import changes_between
+    from budgetgen.catalogs.lookup import diff_lines
 
-    first, second = sorted((first, second))
-    for year in (first, second):
-        if catalog_year(year) is None:
-            message = f"没有 {year} 年的科目表（最早为 {available_years()[0]} 年）"
-            raise InputError([Diagnostic("BG-E025", message, Location(str(year)))])
-    for year in (first, second):
-        used = catalog_year(year)
-        if used != year:
-            click.echo(f"{year} 年使用 {used} 年科目表（尚无 {year} 年科目表）")
-    changes = changes_between(first, second)
-    for item in changes:
-        click.echo(item.describe())
-    click.echo(f"{first} 年 → {second} 年：共 {len(changes)} 处变化。")
+    click.echo("\n".join(diff_lines(first, second)))
 
 
 @catalog.command(name="show")
@@ -467,40 +429,11 @@ def catalog_diff(first: int, second: int) -> None:
 @report_errors
 def catalog_show(code: str, year: int | None) -> None:
     """显示一个科目：名称、上级、说明，以及它在各年度的变化。"""
-    from budgetgen.catalogs import available_years, load_catalog
-    from budgetgen.catalogs.history import code_history
-    from budgetgen.catalogs.local import ENV_VAR, read_local
+    from budgetgen.catalogs.local import ENV_VAR
+    from budgetgen.catalogs.lookup import show_lines
 
-    chosen = year or available_years()[-1]
-    try:
-        table = load_catalog(chosen)
-    except KeyError:
-        message = f"没有 {chosen} 年的科目表（最早为 {available_years()[0]} 年）"
-        raise InputError([Diagnostic("BG-E025", message, Location("--year"))]) from None
-    if os.environ.get(ENV_VAR):
-        table = read_local(Path(os.environ[ENV_VAR]), table)
-    entries = table.functions if code.startswith("2") else table.econ if code.startswith("3") else table.government
-    entry = entries.get(code)
-    label = f"{table.year} 年科目表" + (f"（{chosen} 年使用）" if table.year != chosen else "")
-    if entry is None:
-        near = table.nearest_functions(code, len(code)) if code.startswith("2") else table.nearest_econ(code)
-        hint = "最接近的有效科目：" + "、".join(f"{c} {entries[c].name}" for c in near if c in entries)
-        history = [item.describe() for item in code_history(code)]
-        raise InputError(
-            [Diagnostic("BG-E020" if code.startswith("2") else "BG-E021", f"“{code}”不在{label}中", Location(code),
-                        hints=(hint, *history))]
-        )  # fmt: skip
-    click.echo(f"{code} {entry.name}（{label}{'，本地科目' if code in table.local else ''}）")
-    for n in range(3, len(code), 2):
-        up = entries.get(code[:n])
-        if up is not None:
-            click.echo(f"  上级 {up.code} {up.name}")
-    if entry.explanation:
-        click.echo(f"  说明：{entry.explanation}")
-    if code in table.unlisted:
-        click.echo("  本年度的收支总表不单列此类")
-    for item in code_history(code):
-        click.echo(f"  {item.describe()}")
+    local = os.environ.get(ENV_VAR)
+    click.echo("\n".join(show_lines(code, year, Path(local) if local else None)))
 
 
 @cli.command()

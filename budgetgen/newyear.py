@@ -9,6 +9,7 @@ code; codes removed without a successor are reported and left for the user.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,12 +18,16 @@ from typing import Any
 
 from budgetgen.catalogs import Catalog, load_catalog
 from budgetgen.catalogs.history import moves_between
+from budgetgen.catalogs.local import LOCAL_NAME
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.years import REVIEW_MARK, unit_texts
 from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
+from budgetgen.io.template import render_template
+from budgetgen.io.yaml_writer import budget_yaml
 from budgetgen.ledger.aggregates import THREE_PUBLIC_ITEMS, compute_figures, running_cost_units
 from budgetgen.model.budget import BudgetInput
 from budgetgen.model.types import FundSource
+from budgetgen.render.files import write_atomic
 
 FUNCTION_FIELDS = {"function", "main_function"}
 ECON_FIELDS = {"econ"}
@@ -184,3 +189,24 @@ def output_file(source: Path, out: Path) -> Path:
     if target.exists() and target.resolve() == source.resolve():
         raise _error("输出会覆盖本年度的输入，请另选输出位置", str(out))
     return target
+
+
+def write_new_year(ctx: CheckContext, out: Path, year: int | None = None) -> tuple[Path, list[Diagnostic]]:
+    """Carry a loaded budget into ``year`` (default: the next) and write it beside ``out``; the file and the notes."""
+    source = ctx.loaded.source
+    target = output_file(source, out)
+    carried = carry(ctx, year or ctx.ledger.budget.budget_year + 1)
+    if target.suffix.lower() == ".xlsx":
+        data = render_template(carried.catalog, carried.budget)
+    else:
+        header = (
+            f"# 由 {source.name}（{ctx.ledger.budget.budget_year} 年）生成的 {carried.budget.budget_year} 年预算起点："
+            "金额沿用本年，文字开头标有【待复核】\n"
+        )
+        data = (header + budget_yaml(carried.budget)).encode("utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, data)
+    beside = source.parent / LOCAL_NAME
+    if beside.is_file() and not (target.parent / LOCAL_NAME).exists():
+        shutil.copyfile(beside, target.parent / LOCAL_NAME)
+    return target, carried.notes
