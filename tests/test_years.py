@@ -349,7 +349,7 @@ def test_local_codes_beside_the_input_are_used(tmp_path: Path) -> None:
     folder = with_year(tmp_path, 2025, (LOCAL_ITEM, LOCAL_PURPOSE))
     assert run("summary", folder).exit_code == 2  # without the local catalog: 2080180 is unknown
     (folder / "catalog.csv").write_text(
-        "code,name,parent\n# 本市增设\n2080180,社保经办数字化,20801\n3021101,市内差旅费,30211\n302110101,市内交通费\n",
+        "代码,名称,上级\n# 本市增设\n2080180,社保经办数字化,20801\n3021101,市内差旅费,30211\n302110101,市内交通费\n",
         encoding="utf-8",
     )
     result = run("check", folder)

@@ -24,6 +24,7 @@ MAX_BYTES = 1_000_000
 MAX_LINES = 20_000
 MAX_NAME = 200
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+HEADERS = ("code", "代码", "科目代码", "编码", "科目编码")  # an optional first line naming the columns
 
 
 def local_catalog_path(input_file: Path, explicit: Path | None = None) -> Path | None:
@@ -72,7 +73,7 @@ def read_local(file: Path, catalog: Catalog) -> Catalog:
         cells = [f.strip() for f in fields]
         if not any(cells) or cells[0].startswith("#"):
             continue
-        if number == 1 and cells[0].lower() == "code":
+        if number == 1 and cells[0].lower() in HEADERS:
             continue
         if len(cells) not in (2, 3):
             errors.append(_error(file, number, f"第 {number} 行应为“代码,名称[,上级代码]”，实际有 {len(cells)} 列"))
