@@ -392,15 +392,16 @@ def batch(
     help="输出文件夹（或 .yaml / .xlsx 文件，与输入同类）。",
 )  # fmt: skip
 @click.option("--year", type=int, default=None, help="新的预算年度（默认下一年）。")
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖它。")
 @profile_option
 @catalog_option
 @report_errors
-def new_year(input_path: Path, output: Path, year: int | None, profile: str) -> None:
+def new_year(input_path: Path, output: Path, year: int | None, force: bool, profile: str) -> None:
     """由本年预算生成下一年预算的起点：本年数变为上年数，文字标记【待复核】，改代码的科目自动调整。"""
     from budgetgen.newyear import write_new_year
     from budgetgen.pipeline import load_context
 
-    target, notes = write_new_year(load_context(input_path, profile), output, year)
+    target, notes = write_new_year(load_context(input_path, profile), output, year, force)
     for note in notes:
         click.echo(str(note), err=True)
     click.echo(str(target))

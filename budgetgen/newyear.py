@@ -175,7 +175,7 @@ def _code_field(path: tuple[str | int, ...]) -> bool:
     return bool(named) and named[-1] in FUNCTION_FIELDS | ECON_FIELDS | {"show_zero", "base"}
 
 
-def output_file(source: Path, out: Path) -> Path:
+def output_file(source: Path, out: Path, force: bool = False) -> Path:
     """Where the carried input goes: ``out`` itself when it names a file, else ``budget.yaml``/``.xlsx`` in it."""
     kind = ".xlsx" if source.suffix.lower() == ".xlsx" else ".yaml"
     if out.suffix.lower() in (".yaml", ".yml", ".xlsx"):
@@ -188,13 +188,17 @@ def output_file(source: Path, out: Path) -> Path:
         target = out / f"budget{kind}"
     if target.exists() and target.resolve() == source.resolve():
         raise _error("输出会覆盖本年度的输入，请另选输出位置", str(out))
+    if target.exists() and not force:
+        raise _error(f"{target} 已存在（可能是已开始编制的预算）；确需覆盖请加 --force", str(out))
     return target
 
 
-def write_new_year(ctx: CheckContext, out: Path, year: int | None = None) -> tuple[Path, list[Diagnostic]]:
+def write_new_year(
+    ctx: CheckContext, out: Path, year: int | None = None, force: bool = False
+) -> tuple[Path, list[Diagnostic]]:
     """Carry a loaded budget into ``year`` (default: the next) and write it beside ``out``; the file and the notes."""
     source = ctx.loaded.source
-    target = output_file(source, out)
+    target = output_file(source, out, force)
     carried = carry(ctx, year or ctx.ledger.budget.budget_year + 1)
     if target.suffix.lower() == ".xlsx":
         data = render_template(carried.catalog, carried.budget)

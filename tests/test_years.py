@@ -286,6 +286,17 @@ def test_new_year_never_overwrites_this_years_input(tmp_path: Path) -> None:
     assert (folder / "budget.yaml").read_bytes() == before
 
 
+def test_new_year_does_not_overwrite_a_started_budget_unless_forced(tmp_path: Path) -> None:
+    target = tmp_path / "next.yaml"
+    target.write_text("# 已开始编制\n", encoding="utf-8")
+    refused = run("new-year", GUANGYUAN, "-o", target)
+    assert refused.exit_code == 2
+    assert "已存在（可能是已开始编制的预算）；确需覆盖请加 --force" in refused.stderr
+    assert target.read_text(encoding="utf-8") == "# 已开始编制\n"
+    assert run("new-year", GUANGYUAN, "-o", target, "--force").exit_code == 0
+    assert "budget_year: 2026" in target.read_text(encoding="utf-8")
+
+
 def test_new_year_of_a_bad_input_is_a_located_error(tmp_path: Path) -> None:
     source = with_year(tmp_path, 2025, (("headcount: 96", "headcount: -1"),))
     result = run("new-year", source, "-o", tmp_path / "out")
