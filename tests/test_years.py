@@ -339,7 +339,7 @@ def test_catalog_show_names_a_code_its_parents_and_history() -> None:
         "227 预备费（2025 年科目表）",
         "  本年度的收支总表不单列此类",
         "  2021 年  功能分类  不再列入收支总表  227 预备费  "
-        "（依据：ref 001 附表1 lists 28 类 without 预备费 (ref 004, 2020, lists it)）",
+        "（依据：广元市社保中心 2025 年附表1 的 28 个类不含预备费（涞源县社保局 2020 年收支总表含））",
     ]
     unknown = run("catalog", "show", "2089901", "--year", "2025")
     assert unknown.exit_code == 2
