@@ -116,6 +116,34 @@ def formats_options(command: F) -> F:
     return command
 
 
+def catalog_option(command: F) -> F:
+    """``--catalog FILE``: a local catalog (``code,name[,parent]``) instead of the ``catalog.csv`` beside the input.
+
+    Passed through the environment so that every loader sees it, batch workers included; restored afterwards.
+    """
+    from budgetgen.catalogs.local import ENV_VAR
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        chosen = kwargs.pop("catalog_file", None)
+        before = os.environ.get(ENV_VAR)
+        if chosen is not None:
+            os.environ[ENV_VAR] = str(Path(chosen).absolute())
+        try:
+            return command(*args, **kwargs)
+        finally:
+            if before is None:
+                os.environ.pop(ENV_VAR, None)
+            else:
+                os.environ[ENV_VAR] = before
+
+    option = click.option(
+        "--catalog", "catalog_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="本地科目表 CSV（代码,名称[,上级代码]）；不填则使用输入旁的 catalog.csv（如有）。",
+    )  # fmt: skip
+    return option(wrapper)  # type: ignore[return-value]
+
+
 profile_option = click.option(
     "--profile", default=DEFAULT_PROFILE, show_default=True, help="样式：内置样式名，或样式文件夹的路径。"
 )
@@ -131,6 +159,7 @@ def cli() -> None:
 @input_argument
 @profile_option
 @format_option("text", "json")
+@catalog_option
 @report_errors
 def summary(input_path: Path, profile: str, output_format: str) -> None:
     """显示预算的关键数字（万元）。IN 为 YAML 文件或含 budget.yaml 的文件夹。"""
@@ -149,6 +178,7 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 @click.option("--draft", is_flag=True, help="草稿：每页加“草稿”水印、输入的摘要和日期。")
 @click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则（同 check）。")
 @click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则（同 check）。")
+@catalog_option
 @report_errors
 def render(
     input_path: Path,
@@ -184,6 +214,7 @@ def render(
 @click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则（不区分大小写，可用逗号分隔）。")
 @click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则（不区分大小写，可用逗号分隔）。")
 @click.option("--list-rules", is_flag=True, help="列出全部规则。")
+@catalog_option
 @report_errors
 def check(
     inputs: tuple[Path, ...],
@@ -245,6 +276,7 @@ def _rule_codes(option: str, codes: tuple[str, ...]) -> tuple[str, ...]:
 @click.argument("second", metavar="B", type=click.Path(path_type=Path))
 @profile_option
 @format_option("text", "json")
+@catalog_option
 @report_errors
 def diff_command(first: Path, second: Path, profile: str, output_format: str) -> None:
     """比较两份预算（两稿或两年）：输入、关键数字、表格和说明文字逐项列出差异。"""
@@ -263,11 +295,15 @@ def diff_command(first: Path, second: Path, profile: str, output_format: str) ->
 @click.option(
     "--from", "source", metavar="IN", type=click.Path(path_type=Path), help="用已有预算（YAML 或 xlsx）填好模板。"
 )
-@click.option("--year", type=int, default=None, help="空模板使用哪一年的科目表（默认最新）。")
+@click.option("--year", type=int, default=None, help="空模板的预算年度（用该年或之前最近一年的科目表；默认最新）。")
+@catalog_option
 @report_errors
 def template(output: Path, source: Path | None, year: int | None) -> None:
     """生成 Excel 输入模板（下拉列表、填表说明、受保护的表头）。"""
-    from budgetgen.catalogs import available_years, load_catalog
+    from budgetgen.catalogs import available_years
+    from budgetgen.catalogs.local import ENV_VAR as local_env
+    from budgetgen.catalogs.local import read_local
+    from budgetgen.catalogs.lookup import fallback_note, require_catalog
     from budgetgen.io.load import load_budget
     from budgetgen.io.template import render_template
     from budgetgen.render.files import write_atomic
@@ -276,7 +312,14 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
         loaded = load_budget(source)
         data = render_template(loaded.catalog, loaded.budget)
     else:
-        data = render_template(load_catalog(year or available_years()[-1]))
+        chosen = year or available_years()[-1]
+        catalog = require_catalog(chosen, "--year")
+        note = fallback_note(chosen, catalog, "--year")
+        if note is not None:
+            click.echo(str(note), err=True)
+        if os.environ.get(local_env):
+            catalog = read_local(Path(os.environ[local_env]), catalog)
+        data = render_template(catalog, year=year)  # 预算年度 filled in only when asked for
     write_atomic(output, data)
     echo(str(output))
 
@@ -284,6 +327,7 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
 @cli.command(name="import")
 @click.argument("source", metavar="IN.xlsx", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="输出的 YAML 文件（默认输出到屏幕）。")
+@catalog_option
 @report_errors
 def import_command(source: Path, output: Path | None) -> None:
     """把填好的 Excel 输入表转换为 YAML（无损）。"""
@@ -308,6 +352,7 @@ def import_command(source: Path, output: Path | None) -> None:
 @click.option("--shard", "shard_text", metavar="I/N", default=None, help="只处理第 I 片（共 N 片），供多台机器分担。")
 @formats_options
 @click.option("--draft", is_flag=True, help="草稿：有错误也生成，带水印。")
+@catalog_option
 @report_errors
 def batch(
     inputs: tuple[Path, ...],
@@ -384,6 +429,58 @@ def batch(
     unwritable = [e for e in result.entries.values() if e["status"] == "unwritable"]
     if result.failed:
         sys.exit(EXIT_INPUT if unwritable or not readable else 1)
+
+
+@cli.command(name="new-year")
+@input_argument
+@click.option(
+    "-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+    help="输出文件夹（或 .yaml / .xlsx 文件，与输入同类）。",
+)  # fmt: skip
+@click.option("--year", type=int, default=None, help="新的预算年度（默认下一年）。")
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖它。")
+@profile_option
+@catalog_option
+@report_errors
+def new_year(input_path: Path, output: Path, year: int | None, force: bool, profile: str) -> None:
+    """由本年预算生成下一年预算的起点：本年数变为上年数，文字标记【待复核】，改代码的科目自动调整。"""
+    from budgetgen.newyear import write_new_year
+    from budgetgen.pipeline import load_context
+
+    target, notes = write_new_year(load_context(input_path, profile), output, year, force)
+    for note in notes:
+        click.echo(str(note), err=True)
+    click.echo(str(target))
+
+
+@cli.group()
+def catalog() -> None:
+    """科目表：查看某个科目、比较两个年度的科目表。"""
+
+
+@catalog.command(name="diff")
+@click.argument("first", metavar="YEAR_A", type=int)
+@click.argument("second", metavar="YEAR_B", type=int)
+@report_errors
+def catalog_diff(first: int, second: int) -> None:
+    """列出两个年度科目表之间的变化（新增、改名、删除、改代码），每条附依据。"""
+    from budgetgen.catalogs.lookup import diff_lines
+
+    click.echo("\n".join(diff_lines(first, second)))
+
+
+@catalog.command(name="show")
+@click.argument("code", metavar="CODE")
+@click.option("--year", type=int, default=None, help="哪一年的科目表（默认最新）。")
+@catalog_option
+@report_errors
+def catalog_show(code: str, year: int | None) -> None:
+    """显示一个科目：名称、上级、说明，以及它在各年度的变化。"""
+    from budgetgen.catalogs.local import ENV_VAR
+    from budgetgen.catalogs.lookup import show_lines
+
+    local = os.environ.get(ENV_VAR)
+    click.echo("\n".join(show_lines(code, year, Path(local) if local else None)))
 
 
 @cli.group(invoke_without_command=True)

@@ -92,6 +92,7 @@ RULES: dict[str, Rule] = {
         Rule("BG-E025", Severity.ERROR, "没有该年度的科目表", "no classification catalog for the budget year"),
         Rule("BG-E026", Severity.ERROR, "引用的项目不存在", "reference to a project the unit does not have"),
         Rule("BG-E027", Severity.ERROR, "明细科目缺少名称", "local detail economic code without a name"),
+        Rule("BG-E028", Severity.ERROR, "本地科目表错误", "catalog.csv line malformed, misplaced or renaming"),
         Rule("BG-E030", Severity.ERROR, "配置文件错误", "profile settings invalid"),
         Rule(
             "BG-E040",
@@ -118,6 +119,8 @@ RULES: dict[str, Rule] = {
             "无法写入输出",
             "an output cannot be written (no permission, disk full, a file or folder in the way)",
         ),
+        Rule("BG-E075", Severity.ERROR, "无法生成新年度输入", "new-year: year not after the budget's, bad output"),
+        Rule("BG-E076", Severity.WARNING, "新年度科目调整", "new-year: a code renumbered or removed"),
         Rule("BG-E099", Severity.ERROR, "内部错误", "unexpected internal error (a bug: please report it)"),
     ]
 }

@@ -256,6 +256,20 @@ SEEDS: dict[str, Seed] = {
         "total_value: 215.12",
         (At("BG-C171", ERROR, "total_value: 215.12", "215.12"),),
     ),
+    # a budget year without its own catalog: said once, at 预算年度
+    "BG-C180": Seed(
+        GUANGYUAN,
+        "budget_year: 2025",
+        "budget_year: 2031",
+        (At("BG-C180", WARNING, "budget_year: 2031", "2031"),),
+    ),
+    # a text carried by new-year and not yet reviewed
+    "BG-C181": Seed(
+        GUANGYUAN,
+        "      key_work: >-\n        一是持续深化",
+        "      key_work: >-\n        【待复核】一是持续深化",
+        (At("BG-C181", ERROR, "key_work: >-", ">-"),),
+    ),
     "BG-C150": Seed(
         DEMO,
         "      total: 221.4\n",

@@ -30,6 +30,6 @@ def test_every_command_has_help(command: str) -> None:
 def test_readme_commands_exist() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = "\n".join(re.findall(r"```sh\n(.*?)```", readme, re.S))
-    used = set(re.findall(r"^budgetgen (\w+)", blocks, re.M))
+    used = set(re.findall(r"^budgetgen ([\w-]+)", blocks, re.M))
     assert used >= {"render", "summary", "check"}
     assert used <= set(cli.commands), used - set(cli.commands)

@@ -537,9 +537,10 @@ def test_duplicate_unit_code(tmp_path: Path) -> None:
     assert_error(path, "BG-E024", 40, 11, "单位代码“342001”重复", "与第 1 个单位相同", field="units[1].code")
 
 
-def test_no_catalog_for_year(tmp_path: Path) -> None:
-    path = write(tmp_path, variant("budget_year: 2025\n", "budget_year: 2031\n"))
-    assert_error(path, "BG-E025", 2, 14, "没有 2031 年的科目表", "已有：2020、2023、2025", field="budget_year")
+def test_no_catalog_before_the_first_year(tmp_path: Path) -> None:
+    # a later year without its own catalog uses the newest earlier one (BG-C180); before the first there is none
+    path = write(tmp_path, variant("budget_year: 2025\n", "budget_year: 2018\n"))
+    assert_error(path, "BG-E025", 2, 14, "没有 2018 年的科目表", "最早为 2019 年", field="budget_year")
 
 
 def test_reference_to_unknown_project(tmp_path: Path) -> None:

@@ -1,21 +1,19 @@
-"""Classification catalogs of a budget year, read from the CSV files beside this module.
+"""Classification catalogs of a budget year, built from the data files beside this module.
 
 Codes are data: the 支出功能分类 (类 / 款 / 项 with names and 名词解释 text), the 部门预算支出经济分类,
 the 政府预算支出经济分类 and the mapping between the two economic classifications by unit kind.
-A new year is a new folder ``catalogs/<year>/``; each file names its source in its comment lines.
+``base-2019/`` is the first year; ``changes/<year>.csv`` says what each later year changed (see ``build``).
+A budget year without its own change file uses the newest earlier catalog (``catalog_year``).
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
-from pathlib import Path
 
+from budgetgen.catalogs.build import BASE_YEAR, build_tables, change_years
 from budgetgen.model.types import UnitKind
-
-CATALOG_DIR = Path(__file__).parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,17 +27,28 @@ class Entry:
 
 @dataclass(frozen=True)
 class Catalog:
-    """All classifications of one budget year."""
+    """All classifications of one catalog year (``year``: may be earlier than the budget year that uses it)."""
 
     year: int
     functions: dict[str, Entry]
     econ: dict[str, Entry]
     government: dict[str, Entry]
     econ_mapping: dict[str, tuple[str, str]]
+    unlisted: frozenset[str] = frozenset()  # 类 that are valid codes but no row of the 收支总表 lists
+    local: frozenset[str] = frozenset()  # codes added by the budget's own catalog.csv
 
     def function_classes(self) -> list[Entry]:
         """Every 类 of the year in code order (the rows of 附表1)."""
-        return [entry for code, entry in self.functions.items() if len(code) == 3]
+        return [entry for code, entry in self.functions.items() if len(code) == 3 and code not in self.unlisted]
+
+    def with_local(self, functions: dict[str, Entry], econ: dict[str, Entry]) -> Catalog:
+        """This catalog with a budget's local 项 and detail economic codes added (already checked)."""
+        return replace(
+            self,
+            functions=dict(sorted({**self.functions, **functions}.items())),
+            econ=dict(sorted({**self.econ, **econ}.items())),
+            local=self.local | frozenset(functions) | frozenset(econ),
+        )
 
     def function_name(self, code: str) -> str:
         """Name of a 类, 款 or 项 code (the code itself when unknown)."""
@@ -68,6 +77,20 @@ class Catalog:
         """Valid economic 款 closest to an unknown code, best first."""
         return nearest(code[:5], [c for c in self.econ if len(c) == 5])
 
+    def econ_by_name(self, name: str) -> list[str]:
+        """Economic codes whose name is the stated one, or contains it (or is contained in it), best first."""
+        return by_name(name, {c: e.name for c, e in self.econ.items() if len(c) >= 5})
+
+
+def by_name(name: str, names: dict[str, str], limit: int = 3) -> list[str]:
+    """Codes whose name equals ``name`` first, then names containing it or contained in it."""
+    wanted = name.strip()
+    if not wanted:
+        return []
+    exact = [c for c, n in names.items() if n == wanted]
+    partial = [c for c, n in names.items() if n != wanted and (wanted in n or (len(n) >= 2 and n in wanted))]
+    return (exact + partial)[:limit]
+
 
 def nearest(code: str, candidates: list[str], limit: int = 3) -> list[str]:
     """The candidates that share the longest prefix with ``code``, then the most similar."""
@@ -87,31 +110,25 @@ def nearest(code: str, candidates: list[str], limit: int = 3) -> list[str]:
     return sorted(candidates, key=score)[:limit]
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        lines = [line for line in handle if not line.startswith("#") and line.strip()]
-    return list(csv.DictReader(lines))
-
-
 def available_years() -> list[int]:
-    """Budget years that have a catalog folder."""
-    return sorted(int(p.name) for p in CATALOG_DIR.iterdir() if p.is_dir() and p.name.isdigit())
+    """Budget years that have a catalog of their own: the base year and every year with a change file."""
+    return sorted({BASE_YEAR, *change_years()})
+
+
+def catalog_year(year: int) -> int | None:
+    """The catalog a budget year uses: its own, else the newest earlier one (None before the first)."""
+    earlier = [y for y in available_years() if y <= year]
+    return earlier[-1] if earlier else None
 
 
 @cache
 def load_catalog(year: int) -> Catalog:
-    """The catalog of a budget year; raises KeyError when there is none."""
-    folder = CATALOG_DIR / str(year)
-    if not folder.is_dir():
+    """The catalog a budget year uses (its own or the newest earlier); KeyError before the first year."""
+    used = catalog_year(year)
+    if used is None:
         raise KeyError(year)
-    functions = {
-        row["code"]: Entry(row["code"], row["name"], row.get("explanation") or "")
-        for row in _rows(folder / "function.csv")
-    }
-    econ = {row["code"]: Entry(row["code"], row["name"]) for row in _rows(folder / "econ_departmental.csv")}
-    government = {row["code"]: Entry(row["code"], row["name"]) for row in _rows(folder / "econ_government.csv")}
-    mapping = {
-        row["departmental"]: (row.get("agency") or "", row.get("institution") or "")
-        for row in _rows(folder / "econ_mapping.csv")
-    }
-    return Catalog(year, functions, econ, government, mapping)
+    tables, unlisted, mapping = build_tables(used)
+    functions = {code: Entry(code, name, explanation) for code, (name, explanation) in tables["function"].items()}
+    econ = {code: Entry(code, name) for code, (name, _) in tables["econ"].items()}
+    government = {code: Entry(code, name) for code, (name, _) in tables["government"].items()}
+    return Catalog(used, functions, econ, government, mapping, frozenset(unlisted))

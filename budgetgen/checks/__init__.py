@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from budgetgen.checks import balance, classification, contributions, performance, required, texts  # noqa: F401
+from budgetgen.checks import balance, classification, contributions, performance, required, texts, years  # noqa: F401
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.registry import RULES, RuleInfo
 from budgetgen.diagnostics import Diagnostic, Severity

@@ -75,5 +75,8 @@ def rules_markdown(rules: Sequence[RuleInfo]) -> str:
 
     lines = ["| code | severity | 规则 | what it checks |", "| --- | --- | --- | --- |"]
     lines += [f"| {r.code} | {r.severity.value} | {r.title} | {r.description} |" for r in rules]
-    lines += [f"| {r.code} | input (exit 2) | {r.title} | {r.description} |" for r in INPUT_RULES.values()]
+    lines += [
+        f"| {r.code} | {'input (exit 2)' if r.severity is Severity.ERROR else 'notice'} | {r.title} | {r.description} |"
+        for r in INPUT_RULES.values()
+    ]
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from budgetgen.catalogs import Catalog, available_years, load_catalog
+from budgetgen.catalogs.local import local_catalog_path, read_local
 from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.io.validation_errors import diagnostics_from
 from budgetgen.io.yaml_source import MAX_BYTES, read_yaml
@@ -103,8 +104,12 @@ def read_input(file: Path, raw: bytes) -> tuple[Any, Locator]:
     return read_yaml(raw, str(file))
 
 
-def load_budget(path: Path) -> LoadedInput:
-    """Read, parse and validate a budget input (YAML or workbook); amounts come back in 元."""
+def load_budget(path: Path, catalog_file: Path | None = None) -> LoadedInput:
+    """Read, parse and validate a budget input (YAML or workbook); amounts come back in 元.
+
+    The catalog is the budget year's (or the newest earlier one), with the local codes of ``catalog_file``
+    or of a ``catalog.csv`` beside the input.
+    """
     file = resolve(path)
     raw = read_bytes(file)
     name = str(file)
@@ -113,16 +118,19 @@ def load_budget(path: Path) -> LoadedInput:
     try:
         catalog = load_catalog(budget.budget_year)
     except KeyError:
-        years = "、".join(str(y) for y in available_years())
+        years = available_years()
         raise InputError(
             [
                 Diagnostic(
                     "BG-E025",
-                    f"没有 {budget.budget_year} 年的科目表（已有：{years}）",
+                    f"没有 {budget.budget_year} 年的科目表（最早为 {years[0]} 年，已有 {years[0]}—{years[-1]} 年）",
                     positions.locate(name, ("budget_year",)),
                 )
             ]
         ) from None
+    local = local_catalog_path(file, catalog_file)
+    if local is not None:
+        catalog = read_local(local, catalog)
     found = [
         Diagnostic(p.code, p.message, positions.locate(name, p.path, at_key=p.at_key), hints=p.hints)
         for p in problems(budget, catalog)

@@ -280,10 +280,12 @@ def _instructions(workbook: Workbook) -> None:
     sheet.column_dimensions["B"].width = 100
 
 
-def _general(workbook: Workbook, budget: BudgetInput | None) -> None:
+def _general(workbook: Workbook, budget: BudgetInput | None, year: int | None = None) -> None:
     sheet = workbook.create_sheet(layout.GENERAL.name)
     _header(sheet, layout.GENERAL.columns)
     values = _general_values(budget)
+    if year is not None and budget is None:
+        values["budget_year"] = year
     for r, (label, field, kind) in enumerate(layout.GENERAL_ROWS, start=2):
         sheet.cell(r, 1, label).font = Font(name=FONT, bold=True)
         cell = sheet.cell(r, 2, values.get(field))
@@ -307,11 +309,14 @@ def _sheets(workbook: Workbook, budget: BudgetInput | None, catalog: Catalog) ->
         yield sheet
 
 
-def render_template(catalog: Catalog, budget: BudgetInput | None = None) -> bytes:
-    """The input workbook (empty, or filled with ``budget``) as deterministic xlsx bytes."""
+def render_template(catalog: Catalog, budget: BudgetInput | None = None, year: int | None = None) -> bytes:
+    """The input workbook (empty, or filled with ``budget``) as deterministic xlsx bytes.
+
+    An empty workbook made for a ``year`` has that 预算年度 filled in (its lists come from ``catalog``).
+    """
     workbook = Workbook()
     _instructions(workbook)
-    _general(workbook, budget)
+    _general(workbook, budget, year)
     list(_sheets(workbook, budget, catalog))
     _lists(workbook, catalog)
     workbook.properties.creator = "budgetgen"

@@ -94,7 +94,7 @@ class _Context:
             origin=origin,
             path=path,
             project=project,
-            econ_name=name,
+            econ_name=name or (self.catalog.econ_name(econ) if econ in self.catalog.local else None),
             function_derived=derived,
             government_econ=self.catalog.government_code(econ, self.unit.kind),
             research=bool(getattr(funding, "research", False)),

@@ -55,16 +55,27 @@ def _econ(catalog: Catalog, code: str, name: str | None, path: Path, allow_class
         return
     key = code if len(code) == 3 else code[:5]
     if key not in catalog.econ:
-        near = catalog.nearest_econ(code)
-        listed = "、".join(f"{c} {catalog.econ_name(c)}" for c in near)
-        yield Problem(
-            "BG-E021",
-            f"经济分类科目“{code}”不在 {catalog.year} 年部门经济分类中",
-            path,
-            (f"最接近的有效科目：{listed}",),
-        )
-    elif len(code) > 5 and not name:
+        message = f"经济分类科目“{code}”不在 {catalog.year} 年部门经济分类中"
+        yield Problem("BG-E021", message, path, econ_hints(catalog, code, name))
+    elif len(code) > 5 and not name and code not in catalog.econ:
         yield Problem("BG-E027", f"明细科目“{code}”需要填写名称（name）", (*path[:-1], "name"))
+
+
+def econ_hints(catalog: Catalog, code: str, name: str | None) -> tuple[str, ...]:
+    """Codes named as the item says first; then codes near the typed one, flagged when their name differs."""
+
+    def listed(codes: list[str]) -> str:
+        return "、".join(f"{c} {catalog.econ_name(c)}" for c in codes)
+
+    stated = (name or "").strip()
+    named = catalog.econ_by_name(stated) if stated and stated != "-" else []
+    near = [c for c in catalog.nearest_econ(code) if c not in named]
+    if not stated or stated == "-":
+        return (f"最接近的有效科目：{listed(near)}",)
+    hints = [f"名称为“{stated}”的科目：{listed(named)}"] if named else [f"没有名称为“{stated}”的科目"]
+    if near:
+        hints.append(f"代码相近的科目（名称与“{stated}”不同，请核对后再用）：{listed(near)}")
+    return tuple(hints)
 
 
 def _rule(catalog: Catalog, rule: ContributionRule, path: Path) -> Iterator[Problem]:
