@@ -6,14 +6,18 @@ becomes a ``BudgetInput`` in 元, or an ``InputError`` whose diagnostics name ``
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from openpyxl.utils import column_index_from_string as column_index
 from pydantic import BaseModel, ValidationError
 
 from budgetgen.catalogs import Catalog, available_years, load_catalog
 from budgetgen.diagnostics import Diagnostic, InputError, Location
+from budgetgen.diagnostics import Path as FieldPath
 from budgetgen.io.validation_errors import diagnostics_from
 from budgetgen.io.yaml_source import MAX_BYTES, read_yaml
 from budgetgen.model.budget import BudgetInput
@@ -23,6 +27,8 @@ from budgetgen.model.types import AmountUnit
 INPUT_NAMES = ("budget.yaml", "budget.yml", "budget.xlsx")
 SUFFIXES = (".yaml", ".yml", ".xlsx")
 M = TypeVar("M", bound=BaseModel)
+SHEET_ORDER = ("基本信息", "单位", "人员", "工资项目", "缴费规则", "公用经费", "项目", "项目明细", "绩效指标",
+               "整体绩效指标", "收入", "政府采购", "文字说明")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class LoadedInput:
     source: Path
     raw: bytes
     positions: Locator
+    input_unit: AmountUnit = AmountUnit.YUAN  # the unit the input states its amounts in (findings use it)
 
     def locate(self, path: tuple[str | int, ...], at_key: bool = False) -> Location:
         """The input position of a field path (for findings about what the input states)."""
@@ -104,30 +111,112 @@ def read_input(file: Path, raw: bytes) -> tuple[Any, Locator]:
 
 
 def load_budget(path: Path) -> LoadedInput:
-    """Read, parse and validate a budget input (YAML or workbook); amounts come back in 元."""
+    """Read, parse and validate a budget input (YAML or workbook); amounts come back in 元.
+
+    Every independent error comes out in one run: the workbook's structural problems, each value
+    error, and the code and reference problems of every part that is valid (the parts with value
+    errors are set aside, so a bad row does not hide the codes of the others).
+    """
     file = resolve(path)
     raw = read_bytes(file)
     name = str(file)
     data, positions = read_input(file, raw)
-    budget = validate(BudgetInput, data, name, positions, _context(data))
+    found: list[Diagnostic] = list(getattr(positions, "problems", ()))
+    context = _context(data)
+    try:
+        budget = validate(BudgetInput, data, name, positions, context)
+    except InputError as error:
+        known = {(d.location.file, d.location.cell) for d in found if d.location.cell}
+        found += [d for d in error.diagnostics if (d.location.file, d.location.cell) not in known]  # no echoes
+        partial = _valid_part(data, name, positions, context)
+        if partial is not None:
+            model, remap = partial
+            # a reference to a part set aside would be reported wrongly: only codes are checked here
+            found += [d for d in _reference_diagnostics(model, name, positions, remap) if d.code != "BG-E026"]
+        raise InputError(_ordered(found)) from None
+    found += _reference_diagnostics(budget, name, positions, lambda p: p)
+    if found:
+        raise InputError(_ordered(found))
+    input_unit = budget.amount_unit
+    budget = budget.model_copy(update={"amount_unit": AmountUnit.YUAN})
+    return LoadedInput(budget, load_catalog(budget.budget_year), file, raw, positions, input_unit)
+
+
+def _reference_diagnostics(
+    budget: BudgetInput, name: str, positions: Locator, remap: Callable[[FieldPath], FieldPath]
+) -> list[Diagnostic]:
+    """Codes against the year's catalog and references between parts, located in the input."""
     try:
         catalog = load_catalog(budget.budget_year)
     except KeyError:
         years = "、".join(str(y) for y in available_years())
-        raise InputError(
-            [
-                Diagnostic(
-                    "BG-E025",
-                    f"没有 {budget.budget_year} 年的科目表（已有：{years}）",
-                    positions.locate(name, ("budget_year",)),
-                )
-            ]
-        ) from None
-    found = [
-        Diagnostic(p.code, p.message, positions.locate(name, p.path, at_key=p.at_key), hints=p.hints)
+        where = positions.locate(name, ("budget_year",))
+        return [Diagnostic("BG-E025", f"没有 {budget.budget_year} 年的科目表（已有：{years}）", where)]
+    return [
+        Diagnostic(p.code, p.message, positions.locate(name, remap(p.path), at_key=p.at_key), hints=p.hints)
         for p in problems(budget, catalog)
     ]
-    if found:
-        raise InputError(found)
-    budget = budget.model_copy(update={"amount_unit": AmountUnit.YUAN})
-    return LoadedInput(budget, catalog, file, raw, positions)
+
+
+def _valid_part(
+    data: Any, name: str, positions: Locator, context: dict[str, Any]
+) -> tuple[BudgetInput, Callable[[FieldPath], FieldPath]] | None:
+    """The input without the list items that have value errors, and how its paths map back.
+
+    Returns None when an error sits outside any list item (the year, the department): then no
+    model can be built and codes cannot be checked.
+    """
+    import copy
+
+    from pydantic import ValidationError
+
+    pruned = copy.deepcopy(data)
+    kept: dict[FieldPath, list[int]] = {}  # original path of a list -> original indices still present
+    for _ in range(5):
+        try:
+            return BudgetInput.model_validate(pruned, context=context), lambda p: _original(p, kept)
+        except ValidationError as error:
+            cuts: set[tuple[FieldPath, int]] = set()
+            for item in error.errors(include_url=False):
+                loc = tuple(item["loc"])
+                deepest = max((i for i, part in enumerate(loc) if isinstance(part, int)), default=None)
+                if deepest is None:
+                    return None
+                cuts.add((loc[:deepest], int(loc[deepest])))
+            for list_path, index in sorted(cuts, key=lambda c: (len(c[0]), c[1]), reverse=True):
+                target: Any = pruned
+                for part in list_path:
+                    target = target[part]
+                if not isinstance(target, list) or index >= len(target):
+                    return None
+                original = _original(list_path, kept)
+                indices = kept.setdefault(original, list(range(len(target))))
+                del target[index]
+                del indices[index]
+    return None
+
+
+def _original(path: FieldPath, kept: dict[FieldPath, list[int]]) -> FieldPath:
+    """A path of the pruned input as a path of the input."""
+    result: list[str | int] = []
+    for part in path:
+        if isinstance(part, int):
+            indices = kept.get(tuple(result))
+            part = indices[part] if indices is not None and part < len(indices) else part
+        result.append(part)
+    return tuple(result)
+
+
+def _ordered(found: list[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics in input order (sheet order, then row and column; or line and column), without repeats."""
+    sheets = {name: i for i, name in enumerate(SHEET_ORDER)}
+
+    def key(d: Diagnostic) -> tuple[int, int, int, str]:
+        where = d.location
+        if where.cell is not None:
+            match = re.fullmatch(r"([A-Z]+)(\d+)", where.cell)
+            row, column = (int(match[2]), column_index(match[1])) if match else (0, 0)
+            return (sheets.get(where.file, len(sheets)), row, column, d.code)
+        return (0, where.line or 0, where.column or 0, d.code)
+
+    return sorted(dict.fromkeys(found), key=key)

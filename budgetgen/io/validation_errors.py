@@ -122,14 +122,15 @@ def diagnostics_from(
         at_key = kind == "extra_forbidden"
         if path and path[-1] == "[key]":  # a dict key failed: point at the key itself
             path, at_key = path[:-1], True
+        location = positions.locate(file, path, at_key=at_key)
         values: dict[str, Any] = {
             "input": _input_text(item.get("input")),
-            "field": str(path[-1]) if path else "",
+            "field": location.label or (str(path[-1]) if path else ""),
             "expected": ctx.get("expected", ""),
             "raw": item.get("msg", ""),
             "pattern_hint": _PATTERN_HINTS.get(str(ctx.get("pattern", "")), ""),
             "message": item.get("msg", ""),
-            "label": _label(root, path),
+            "label": "" if location.label else _label(root, path),
         }
         values.update({k: v for k, v in ctx.items() if k not in values or k == "expected"})
         if kind in ("enum", "literal_error"):
@@ -143,5 +144,4 @@ def diagnostics_from(
                 close = difflib.get_close_matches(str(path[-1]), names, n=1)
                 hint = f"可用字段：{', '.join(names)}"
                 hints = ((f"是否应为“{close[0]}”？",) if close else ()) + (hint,)
-        location = positions.locate(file, path, at_key=at_key)
         yield Diagnostic(code, message, location, hints=hints)
