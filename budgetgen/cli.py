@@ -180,7 +180,9 @@ def check(
     unreadable: list[Diagnostic] = []
     for path in inputs:
         try:
-            findings += run_checks(load_context(path, profile), select, ignore)
+            context = load_context(path, profile, lenient=True)  # rules run whenever the model is whole
+            unreadable += context.loaded.problems
+            findings += run_checks(context, select, ignore)
         except InputError as error:
             unreadable += error.diagnostics
     if output_format == "json":

@@ -13,8 +13,22 @@ from budgetgen.package.text import merged_texts
 THREE_PUBLIC_ITEMS = ("reception", "vehicles", "overseas")
 
 
-def _texts_path(ctx: CheckContext) -> tuple[str | int, ...]:
-    return ("units", 0, "texts")
+def _texts_path(ctx: CheckContext, label: str | None = None) -> tuple[str | int, ...]:
+    """Where a sentence of 文字说明 is (or belongs): the text's own cell when the label names one."""
+    from budgetgen.io.workbook_layout import TEXT_FIELDS
+
+    target = TEXT_FIELDS.get(label or "")
+    if target is None and label and label.endswith("的主要用途"):
+        code = label.split()[0]
+        return ("units", 0, "texts", "function_purposes", code)
+    return ("units", 0, "texts", *target.split(".")) if target else ("units", 0, "texts")
+
+
+def text_label(field: str) -> str:
+    """The 文字说明 label (内容) of a ``texts`` field, e.g. ``three_public.reception_reason``."""
+    from budgetgen.io.workbook_layout import TEXT_FIELDS
+
+    return next((label for label, target in TEXT_FIELDS.items() if target == field), field)
 
 
 @rule(
@@ -28,9 +42,10 @@ def three_public_change_has_reason(ctx: CheckContext) -> Iterator[Finding]:
     for key in THREE_PUBLIC_ITEMS:
         change = facts.three_public_changes[key]
         if change.known and change.direction != "持平" and not getattr(reasons, f"{key}_reason"):
+            label = text_label(f"three_public.{key}_reason")
             yield Finding(
-                f"{getattr(names, key)}比上年{change.direction}，请在 texts.three_public.{key}_reason 说明原因",
-                _texts_path(ctx),
+                f"{getattr(names, key)}比上年{change.direction}，请在文字说明“{label}”中说明原因",
+                _texts_path(ctx, label),
             )
 
 
@@ -47,7 +62,7 @@ def no_missing_text(ctx: CheckContext) -> Iterator[Finding]:
     covered = {f"{getattr(ctx.ledger.settings.three_public_names, k)}变化原因" for k in THREE_PUBLIC_ITEMS}
     for label in dict.fromkeys(_markers(ctx.sections)):
         if label not in covered:
-            yield Finding(f"说明中仍有【待填写：{label}】", _texts_path(ctx))
+            yield Finding(f"说明中仍有【待填写：{label}】", _texts_path(ctx, label))
 
 
 @rule("BG-C150", Severity.WARNING, "缺少上年数", "last year's figures needed for the comparisons are missing")

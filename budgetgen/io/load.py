@@ -41,6 +41,7 @@ class LoadedInput:
     raw: bytes
     positions: Locator
     input_unit: AmountUnit = AmountUnit.YUAN  # the unit the input states its amounts in (findings use it)
+    problems: tuple[Diagnostic, ...] = ()  # input errors that left the model whole (``check`` reports them)
 
     def locate(self, path: tuple[str | int, ...], at_key: bool = False) -> Location:
         """The input position of a field path (for findings about what the input states)."""
@@ -110,10 +111,15 @@ def read_input(file: Path, raw: bytes) -> tuple[Any, Locator]:
     return read_yaml(raw, str(file))
 
 
-def load_budget(path: Path) -> LoadedInput:
+SOFT = frozenset({"BG-E045"})  # errors after which the model is still whole: rules may run beside them
+
+
+def load_budget(path: Path, lenient: bool = False) -> LoadedInput:
     """Read, parse and validate a budget input (YAML or workbook); amounts come back in 元.
 
-    Every independent error comes out in one run: the workbook's structural problems, each value
+    ``lenient``: return the model when the only errors leave it whole (an unknown column), carrying
+    them in ``problems`` so that ``check`` reports them beside its findings. Every independent error
+    comes out in one run: the workbook's structural problems, each value
     error, and the code and reference problems of every part that is valid (the parts with value
     errors are set aside, so a bad row does not hide the codes of the others).
     """
@@ -135,11 +141,12 @@ def load_budget(path: Path) -> LoadedInput:
             found += [d for d in _reference_diagnostics(model, name, positions, remap) if d.code != "BG-E026"]
         raise InputError(_ordered(found)) from None
     found += _reference_diagnostics(budget, name, positions, lambda p: p)
-    if found:
+    if found and not (lenient and all(d.code in SOFT for d in found)):
         raise InputError(_ordered(found))
     input_unit = budget.amount_unit
     budget = budget.model_copy(update={"amount_unit": AmountUnit.YUAN})
-    return LoadedInput(budget, load_catalog(budget.budget_year), file, raw, positions, input_unit)
+    catalog = load_catalog(budget.budget_year)
+    return LoadedInput(budget, catalog, file, raw, positions, input_unit, tuple(_ordered(found)))
 
 
 def _reference_diagnostics(
@@ -172,13 +179,17 @@ def _valid_part(
 
     pruned = copy.deepcopy(data)
     kept: dict[FieldPath, list[int]] = {}  # original path of a list -> original indices still present
-    for _ in range(5):
+    patched: set[FieldPath] = set()
+    for _ in range(8):
         try:
             return BudgetInput.model_validate(pruned, context=context), lambda p: _original(p, kept)
         except ValidationError as error:
             cuts: set[tuple[FieldPath, int]] = set()
             for item in error.errors(include_url=False):
                 loc = tuple(item["loc"])
+                if loc not in patched and _patch(pruned, loc):  # a bad field: a neutral value in its place
+                    patched.add(loc)
+                    continue
                 deepest = max((i for i, part in enumerate(loc) if isinstance(part, int)), default=None)
                 if deepest is None:
                     return None
@@ -194,6 +205,39 @@ def _valid_part(
                 del target[index]
                 del indices[index]
     return None
+
+
+def _patch(data: Any, loc: FieldPath) -> bool:
+    """Replace a bad scalar field by a neutral valid value (optional: removed; closed list: its first choice)."""
+    from enum import Enum
+
+    from budgetgen.io.validation_errors import model_at, unwrap
+
+    if not loc or not isinstance(loc[-1], str):
+        return False
+    target: Any = data
+    for part in loc[:-1]:
+        try:
+            target = target[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    model = model_at(BudgetInput, loc)
+    if not isinstance(target, dict) or model is None or loc[-1] not in model.model_fields:
+        return False
+    info = model.model_fields[loc[-1]]
+    if isinstance(target.get(loc[-1]), dict | list):
+        return False
+    if not info.is_required():
+        target.pop(loc[-1], None)
+        return True
+    kind = unwrap(info.annotation)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        target[loc[-1]] = next(iter(kind)).value
+        return True
+    if loc[-1] in ("amount", "headcount", "weight"):
+        target[loc[-1]] = "0"
+        return True
+    return False
 
 
 def _original(path: FieldPath, kept: dict[FieldPath, list[int]]) -> FieldPath:

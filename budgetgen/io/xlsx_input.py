@@ -453,6 +453,7 @@ def _simple(reader: _Reader, spec: layout.Sheet, key: str, owner: Any, positions
         if (found := owner(row)) is None:
             continue
         u, unit = found
+        positions.cells.setdefault(("units", u, key), (row.sheet, f"A{row.number}"))
         items = unit.setdefault(key, [])
         item: dict[str, Any] = {}
         _put(item, row, ("units", u, key, len(items)), positions, ("unit",))

@@ -1,0 +1,120 @@
+"""The review loop (issue 17): every error at once, findings written back into the workbook.
+
+Bad workbooks are edits of the worked example's compact template (data rows only), so positions are
+known: 单位 row 2 is the unit, 公用经费 row 2 its first item, 项目明细 row 2 the first project line,
+收入 D2 the first income amount, 文字说明 row 2 the first sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from budgetgen.io import template as template_module
+from budgetgen.io.load import load_budget
+from budgetgen.io.template import render_template
+
+from .conftest import GUANGYUAN, run
+
+Edit = Callable[[Workbook], None]
+
+
+@pytest.fixture(scope="module")
+def base() -> bytes:
+    loaded = load_budget(GUANGYUAN)
+    with mock.patch.object(template_module, "INPUT_ROWS", 1):
+        return render_template(loaded.catalog, loaded.budget)
+
+
+def edited(base: bytes, path: Path, **cells: object) -> Path:
+    """The base workbook with cells changed: ``edited(base, p, 单位__C2="企业")``."""
+    book = load_workbook(io.BytesIO(base))
+    for key, value in cells.items():
+        sheet, cell = key.split("__")
+        book[sheet][cell] = value
+    book.save(path)
+    return path
+
+
+FIVE_SHEETS = {
+    "单位__C2": "企业",  # a value outside its list
+    "人员__E1": "功能分类科目",  # a renamed column (issue 16): named, never silently dropped
+    "公用经费__B2": "30298 不存在的款",  # a code not in the year's catalog
+    "项目明细__B2": "ZZZ",  # a reference to a project not listed
+    "收入__D2": "abc",  # an amount that is not a number
+    "文字说明__B2": "其他说明",  # a text label not in the list
+    "基本信息__B7": dt.datetime(2025, 1, 15),  # a date typed in 编制日期: accepted
+}
+EXPECTED = [
+    ("单位!C2", "BG-E014"),
+    ("人员!E1", "BG-E045"),
+    ("公用经费!B2", "BG-E021"),
+    ("项目明细!B2", "BG-E040"),
+    ("收入!D2", "BG-E013"),
+    ("文字说明!B2", "BG-E014"),
+]
+
+
+def test_one_error_on_each_sheet_all_in_one_check(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "five.xlsx", **FIVE_SHEETS)
+    result = run("check", path)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stdout.splitlines() if ": 错误 " in line]
+    assert [(line.split(": ")[0], line.split()[2]) for line in lines] == EXPECTED, result.stdout
+    assert "基本信息!B7" not in result.stdout  # the date was read as a date
+    assert "units[" not in result.stdout
+    assert "None" not in result.stdout
+    assert "（单位类型）" in lines[0]
+    assert "“功能分类科目”" in lines[1]
+
+
+def test_a_date_in_prepared_on_is_a_date(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "date.xlsx", 基本信息__B7=dt.datetime(2025, 1, 15))
+    assert load_budget(path).budget.prepared_on == "2025-01-15"
+
+
+def test_a_renamed_column_is_an_error_and_the_rules_still_run(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "renamed.xlsx", 人员__E1="功能分类科目", 收入__D2=1)
+    result = run("check", path)
+    assert result.exit_code == 2
+    assert "人员!E1: 错误 BG-E045" in result.stdout
+    assert "BG-C101" in result.stdout  # the rules ran beside the input error
+    imported = run("import", path, "-o", tmp_path / "out.yaml")
+    assert imported.exit_code == 2
+    assert "BG-E045" in imported.stderr
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_an_added_column_is_named(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "added.xlsx", 公用经费__J1="备注")
+    result = run("import", path, "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 2
+    assert "公用经费!J1: 错误 BG-E045 工作表“公用经费”的列“备注”不是模板中的列" in result.stderr
+
+
+def test_money_in_a_finding_is_in_the_inputs_unit(base: bytes, tmp_path: Path) -> None:
+    book = load_workbook(io.BytesIO(base))
+    income = book["收入"]["D2"].value
+    path = edited(base, tmp_path / "one-yuan.xlsx", 收入__D2=income + 1)
+    result = run("check", path, "--select", "BG-C101")
+    assert result.exit_code == 1
+    assert "相差 1.00 元（0.0001 万元）" in result.stdout, result.stdout
+    assert "-0.00" not in result.stdout
+    assert "0.00 万元" not in result.stdout
+
+
+def test_a_finding_about_a_text_points_at_its_cell(base: bytes, tmp_path: Path) -> None:
+    book = load_workbook(io.BytesIO(base))
+    sheet = book["文字说明"]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet[f"B{r}"].value == "单位职能简介")
+    sheet[f"D{row}"] = "【待填写：单位职能简介】"
+    path = tmp_path / "marker.xlsx"
+    book.save(path)
+    result = run("check", path, "--select", "BG-C141")
+    assert f"文字说明!D{row}: 错误 BG-C141" in result.stdout, result.stdout
