@@ -152,6 +152,12 @@ def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str,
 @click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则。")
 @click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则。")
 @click.option("--list-rules", is_flag=True, help="列出全部规则。")
+@click.option(
+    "--annotate",
+    metavar="OUT.xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另存一份输入工作簿：每个问题批注在其单元格上并标色，首页“检查结果”列出全部问题（输入文件不变）。",
+)
 @report_errors
 def check(
     inputs: tuple[Path, ...],
@@ -161,6 +167,7 @@ def check(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     list_rules: bool,
+    annotate: Path | None = None,
 ) -> None:
     """检查预算输入：勾稽关系、控制数、绩效目标、科目和文字说明。
 
@@ -178,6 +185,14 @@ def check(
         raise click.UsageError("缺少输入 IN")
     findings = []
     unreadable: list[Diagnostic] = []
+    if annotate is not None:
+        from budgetgen.checks.annotate import annotate_workbook
+        from budgetgen.io.load import read_bytes, resolve
+
+        if len(inputs) != 1 or resolve(inputs[0]).suffix.lower() != ".xlsx":
+            raise click.UsageError("--annotate 只能用于一个 Excel 输入工作簿（.xlsx）")
+        if annotate.resolve() == resolve(inputs[0]).resolve():
+            raise click.UsageError("--annotate 的输出不能是输入工作簿本身（输入文件不会被修改）")
     for path in inputs:
         try:
             context = load_context(path, profile, lenient=True)  # rules run whenever the model is whole
@@ -185,6 +200,13 @@ def check(
             findings += run_checks(context, select, ignore)
         except InputError as error:
             unreadable += error.diagnostics
+    if annotate is not None:
+        from budgetgen.render.files import write_atomic
+
+        file = resolve(inputs[0])
+        if not any(d.location.file == str(file) and d.location.cell is None for d in unreadable):
+            write_atomic(annotate, annotate_workbook(read_bytes(file), [*unreadable, *findings]))
+            click.echo(f"已生成 {annotate}", err=True)
     if output_format == "json":
         click.echo(as_json([*unreadable, *findings]))
     elif output_format == "junit":

@@ -118,3 +118,63 @@ def test_a_finding_about_a_text_points_at_its_cell(base: bytes, tmp_path: Path) 
     book.save(path)
     result = run("check", path, "--select", "BG-C141")
     assert f"文字说明!D{row}: 错误 BG-C141" in result.stdout, result.stdout
+
+
+# --- check --annotate ----------------------------------------------------------------------------------
+
+
+def test_annotate_puts_each_finding_on_its_cell(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "five.xlsx", **FIVE_SHEETS)
+    before = path.read_bytes()
+    out = tmp_path / "批注.xlsx"
+    result = run("check", path, "--annotate", out)
+    assert result.exit_code == 2
+    assert f"已生成 {out}" in result.stderr
+    assert path.read_bytes() == before  # the input is never modified
+    book = load_workbook(out)
+    assert book.sheetnames[0] == "检查结果"
+    assert book.sheetnames[1:] == load_workbook(path).sheetnames
+    listing = book["检查结果"]
+    rows = [[c.value for c in row] for row in listing.iter_rows(min_row=3, max_col=5)]
+    assert [(r[3], r[2]) for r in rows] == EXPECTED
+    for row, (where, code) in enumerate(EXPECTED, start=3):
+        sheet, cell = where.split("!")
+        assert listing.cell(row, 4).hyperlink.location == f"'{sheet}'!{cell}"
+        target = book[sheet][cell]
+        assert target.comment is not None
+        assert code in target.comment.text
+        assert target.fill.start_color.rgb.endswith("FFC7CE")  # red: an error
+    again = tmp_path / "again.xlsx"
+    run("check", path, "--annotate", again)
+    assert again.read_bytes() == out.read_bytes()  # same input, same bytes
+
+
+def test_annotate_marks_warnings_yellow_and_a_clean_workbook_says_so(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "renamed.xlsx", 人员__E1="功能分类科目")
+    out = tmp_path / "out.xlsx"
+    result = run("check", path, "--annotate", out)
+    warning = next(line for line in result.stdout.splitlines() if ": 警告 " in line)
+    sheet, cell = warning.split(": ")[0].split("!")
+    assert load_workbook(out)[sheet][cell].fill.start_color.rgb.endswith("FFEB9C")
+    clean = tmp_path / "clean.xlsx"
+    clean.write_bytes(base)
+    result = run("check", clean, "--annotate", tmp_path / "clean-out.xlsx")
+    assert result.exit_code == 0, result.stdout
+    assert load_workbook(tmp_path / "clean-out.xlsx")["检查结果"]["A1"].value.startswith("检查结果：共 0 个错误")
+
+
+def test_annotate_refuses_yaml_and_the_input_itself(tmp_path: Path) -> None:
+    result = run("check", GUANGYUAN, "--annotate", tmp_path / "out.xlsx")
+    assert result.exit_code == 2
+    assert "只能用于一个 Excel 输入工作簿" in result.stderr
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_annotate_a_formula_looking_message_stays_text(base: bytes, tmp_path: Path) -> None:
+    from budgetgen.checks.annotate import annotate_workbook
+    from budgetgen.diagnostics import Diagnostic, Location
+
+    finding = Diagnostic("BG-C101", "=1+1", Location("单位", cell="B2"))
+    book = load_workbook(io.BytesIO(annotate_workbook(base, [finding])))
+    assert book["检查结果"]["E3"].value == "=1+1"
+    assert book["检查结果"]["E3"].data_type == "s"
