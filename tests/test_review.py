@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 from unittest import mock
 
@@ -178,3 +179,57 @@ def test_annotate_a_formula_looking_message_stays_text(base: bytes, tmp_path: Pa
     book = load_workbook(io.BytesIO(annotate_workbook(base, [finding])))
     assert book["检查结果"]["E3"].value == "=1+1"
     assert book["检查结果"]["E3"].data_type == "s"
+
+
+# --- texts that read right -----------------------------------------------------------------------------
+
+
+def _paragraphs(sections: object) -> list[str]:
+    out: list[str] = []
+    for section in sections:  # type: ignore[attr-defined]
+        out.append(section.title)
+        out += [p.text for p in section.paragraphs]
+        out += _paragraphs(section.children)
+    return out
+
+
+def _with_texts(edit: Callable[[str, str], str]) -> list[str]:
+    """The worked example's explanatory text after ``edit(field, text)`` on every sentence of the unit."""
+    from budgetgen.ledger.build import build_ledger
+    from budgetgen.package.text import render_text
+    from budgetgen.profiles import load_profile
+
+    loaded = load_budget(GUANGYUAN)
+    unit = loaded.budget.units[0]
+    texts = unit.texts
+
+    def change(model: Any, prefix: str = "") -> Any:
+        update = {}
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if isinstance(value, str):
+                update[name] = edit(prefix + name, value)
+            elif isinstance(value, dict):
+                update[name] = {k: edit(f"{prefix}{name}.{k}", v) for k, v in value.items()}
+        return model.model_copy(update=update)
+
+    texts = change(texts).model_copy(update={"three_public": change(texts.three_public, "three_public.")})
+    budget = loaded.budget.model_copy(update={"units": [unit.model_copy(update={"texts": texts})]})
+    ledger = build_ledger(budget, loaded.catalog, load_profile("sichuan-2025"))
+    return _paragraphs(render_text(ledger, "sichuan-2025"))
+
+
+def test_sentences_with_a_final_stop_render_without_doubled_stops() -> None:
+    plain = _with_texts(lambda _field, text: text)
+    stopped = _with_texts(lambda _field, text: text if text.endswith("。") else text + "。")
+    assert not any("。。" in p for p in stopped)
+    assert stopped == plain  # the unit's own final 。 gives way to the template's
+
+
+def test_a_repeated_lead_word_and_doubled_marks_are_cleaned() -> None:
+    plain = _with_texts(lambda _field, text: text)
+    typed = _with_texts(
+        lambda field, text: "用于" + text + "，。" if "purpose" in field or "function_purposes" in field else text
+    )
+    assert typed == plain
+    assert not any("用于用于" in p for p in typed)

@@ -19,6 +19,7 @@ from budgetgen.model.budget import Assets, Texts, ThreePublicTexts
 from budgetgen.money import format_wan, format_wan_short
 from budgetgen.package.facts import TextFacts, build_text_facts, class_short_name
 from budgetgen.package.model import Paragraph, Section
+from budgetgen.package.sentences import marked, placed
 from budgetgen.package.tables import chinese_number, organisation_name
 from budgetgen.profiles import templates_root
 
@@ -145,7 +146,7 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
         org=organisation_name(ledger),
         department=budget.department,
         units=units,
-        texts=merged_texts(ledger),
+        texts=marked(merged_texts(ledger)),
         year=budget.budget_year,
         last_year=budget.budget_year - 1,
         kind=package_kind(ledger),
@@ -157,7 +158,7 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
         explanation=explanation,
         records=record_context(ledger, list(ledger.displayed()), {}, None, None),
     )
-    return parse_sections(markup)
+    return parse_sections(placed(markup))
 
 
 def merged_texts(ledger: Ledger) -> Texts:
