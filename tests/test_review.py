@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
