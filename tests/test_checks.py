@@ -187,14 +187,15 @@ SEEDS: dict[str, Seed] = {
         GUANGYUAN,
         "vehicles_running: 0, reception: 15000}",
         "vehicles_running: 0, reception: 16000}",
-        (At("BG-C140", ERROR, GY_TEXTS),),
+        # where the reason belongs: the texts' three_public mapping (a workbook names the 文字说明 cell)
+        (At("BG-C140", ERROR, "  three_public:\n        reception_purpose", "reception_purpose"),),
     ),
     # no purpose for the 项 2089999 that the unit spends on
     "BG-C141": Seed(
         GUANGYUAN,
         '        "2089999": 本单位按规定为职工缴纳的其他社会保障缴费\n',
         "",
-        (At("BG-C141", ERROR, GY_TEXTS),),
+        (At("BG-C141", ERROR, '      function_purposes:\n        "2080109"', '"2080109"'),),
     ),
     # 801002 without last year's total
     "BG-C160": Seed(

@@ -80,6 +80,8 @@ def _get(obj: Any, field: str) -> Any:
     for part in field.split("."):
         if obj is None:
             return None
+        if part == "vehicles" and part not in obj.model_fields_set:
+            return None  # an unstated count stays blank (0 would state it)
         obj = getattr(obj, part)
     return obj
 

@@ -392,6 +392,9 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
         _put(entry, row, ("units", u, "performance", "indicators", len(indicators)), positions, ("unit",))
         indicators.append(entry)
     _simple(reader, sheets["收入"], "income", owner, positions)
+    if "政府采购" in reader.book.sheetnames:  # the sheet is where procurement is stated: empty means none
+        for unit in units:
+            unit.setdefault("procurement", [])
     _simple(reader, sheets["政府采购"], "procurement", owner, positions)
     _texts(reader, sheets["文字说明"], owner, positions)
     return result, positions

@@ -133,6 +133,7 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
     settings = ledger.settings
     assets = units[0].assets if len(units) == 1 else _sum_assets(ledger)
     official = assets.official_vehicles if assets.official_vehicles is not None else assets.vehicles
+    stated = stated_facts(ledger)
 
     def explanation(code: str) -> str:
         entry = catalog.functions.get(code)
@@ -151,7 +152,9 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
         last_year=budget.budget_year - 1,
         kind=package_kind(ledger),
         assets=assets,
-        official_vehicles=official,
+        official_vehicles=official if stated["vehicles"] else missing("公务用车数"),
+        vehicles=assets.vehicles if stated["vehicles"] else missing("车辆数"),
+        procurement_stated=stated["procurement"],
         names=settings.three_public_names.model_dump(),
         running_cost_name=settings.running_cost.name,
         fn=catalog.function_name,
@@ -159,6 +162,19 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
         records=record_context(ledger, list(ledger.displayed()), {}, None, None),
     )
     return parse_sections(placed(markup))
+
+
+def stated_facts(ledger: Ledger) -> dict[str, bool]:
+    """Whether the input states the facts a text would otherwise print as a claim from a default.
+
+    ``车辆 0 辆`` or ``无政府采购预算安排`` is a claim: printed only where some unit states it (a
+    count of vehicles; a procurement list, even an empty one, or a sentence about procurement).
+    """
+    units = ledger.budget.units
+    return {
+        "vehicles": any({"vehicles", "official_vehicles"} & u.assets.model_fields_set for u in units),
+        "procurement": any("procurement" in u.model_fields_set or u.texts.procurement for u in units),
+    }
 
 
 def merged_texts(ledger: Ledger) -> Texts:
