@@ -197,6 +197,13 @@ SEEDS: dict[str, Seed] = {
         "",
         (At("BG-C141", ERROR, '      function_purposes:\n        "2080109"', '"2080109"'),),
     ),
+    # a placeholder year left in a sentence the unit typed
+    "BG-C142": Seed(
+        GUANGYUAN,
+        "change_reason: 2025 年预算人数较上年减少 1 人",
+        "change_reason: 20** 年预算人数较上年减少 1 人",
+        (At("BG-C142", ERROR, "change_reason: 20** 年", "20**"),),
+    ),
     # 801002 without last year's total
     "BG-C160": Seed(
         GUANGYUAN,

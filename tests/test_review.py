@@ -253,3 +253,13 @@ def test_an_unstated_fact_is_a_marker_and_a_finding_never_a_claim(tmp_path: Path
     stated = _paragraphs(load_context(GUANGYUAN).sections)
     assert any("共有车辆 0 辆" in p for p in stated)
     assert any("无政府采购预算安排" in p for p in stated)
+
+
+def test_the_generated_text_is_read_again_for_repeated_words(tmp_path: Path) -> None:
+    text = (GUANGYUAN / "budget.yaml").read_text(encoding="utf-8")
+    old = "change_reason: 2025 年预算人数较上年减少 1 人"
+    path = tmp_path / "budget.yaml"
+    path.write_text(text.replace(old, "change_reason: 2025 年预算人数较上年减少减少 1 人"), encoding="utf-8")
+    result = run("check", path, "--select", "BG-C142")
+    assert result.exit_code == 1
+    assert "说明文字词语重复：“减少减少”" in result.stdout, result.stdout

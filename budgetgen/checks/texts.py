@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from budgetgen.checks.context import CheckContext
@@ -115,3 +116,50 @@ def characters_in_font(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(
                 f"字体“{ctx.ledger.settings.pdf_font}”中没有这些字符：{listed}，PDF 中会显示为空框；请改用常用字", path
             )
+
+
+_ROUGH = (
+    (re.compile(r"([。，、；：！？])\1|[，、；：][。！？]|[。！？][，、；：]"), "标点重复"),
+    (re.compile(r"([\u4e00-\u9fff]{2,6})\1"), "词语重复"),
+    (re.compile(r"20[*＊xX×]{2}|[xX×]{2,}|[*＊]{2,}|【(?!待填写)[^】]{0,20}】|[(（]\s*[)）]"), "未填的占位符"),
+)
+
+
+def _paragraphs(sections: tuple[Section, ...]) -> Iterator[str]:
+    for section in sections:
+        for paragraph in section.paragraphs:
+            yield paragraph.text
+        yield from _paragraphs(section.children)
+
+
+def _source_of(ctx: CheckContext, *snippets: str) -> tuple[str | int, ...]:
+    """The unit text a snippet of the generated text comes from (else where the texts are)."""
+    for snippet in snippets:
+        core = snippet.strip("。，、；：！？")
+        for u, unit in enumerate(ctx.ledger.budget.units):
+            for path, text in _strings(unit.texts.model_dump(mode="json"), ("units", u, "texts")):
+                if core and core in text:
+                    return path
+    return _texts_path(ctx)
+
+
+@rule(
+    "BG-C142",
+    Severity.ERROR,
+    "说明文字不通顺",
+    "the generated text has doubled punctuation, a repeated word or an unfilled placeholder (20**, XX)",
+)
+def text_reads_right(ctx: CheckContext) -> Iterator[Finding]:
+    """The generated text is read again as a reviewer reads it: 。。, 用于用于, 20** or XX left in."""
+    seen: set[tuple[str, str]] = set()
+    for paragraph in _paragraphs(ctx.sections):
+        for pattern, kind in _ROUGH:
+            for match in pattern.finditer(paragraph):
+                if match.group(0) == "……" or (kind, match.group(0)) in seen:
+                    continue
+                seen.add((kind, match.group(0)))
+                around = paragraph[max(0, match.start() - 12) : match.end() + 12]
+                yield Finding(
+                    f"说明文字{kind}：“{match.group(0)}”（见“…{around}…”）",
+                    _source_of(ctx, paragraph[match.start() : match.end() + 6], match.group(0)),
+                )
