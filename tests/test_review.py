@@ -263,3 +263,13 @@ def test_the_generated_text_is_read_again_for_repeated_words(tmp_path: Path) -> 
     result = run("check", path, "--select", "BG-C142")
     assert result.exit_code == 1
     assert "说明文字词语重复：“减少减少”" in result.stdout, result.stdout
+
+
+def test_the_text_sheet_shows_the_sentence_each_text_is_placed_in(base: bytes) -> None:
+    sheet = load_workbook(io.BytesIO(base))["文字说明"]
+    headers = [c.value for c in sheet[1]]
+    preview = headers.index("放入的句子（预览）") + 1
+    rows = {sheet.cell(r, 2).value: sheet.cell(r, preview).value for r in range(2, sheet.max_row + 1)}
+    purpose = "2025 年公务接待费计划用于执行接待考察调研、检查指导等公务活动开支的交通费、住宿费、用餐费等。"
+    assert rows["公务接待费用途"] == purpose
+    assert rows["收支总数变化原因"].endswith("主要原因是2025 年预算人数较上年减少 1 人。")
