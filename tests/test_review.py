@@ -273,3 +273,14 @@ def test_the_text_sheet_shows_the_sentence_each_text_is_placed_in(base: bytes) -
     purpose = "2025 年公务接待费计划用于执行接待考察调研、检查指导等公务活动开支的交通费、住宿费、用餐费等。"
     assert rows["公务接待费用途"] == purpose
     assert rows["收支总数变化原因"].endswith("主要原因是2025 年预算人数较上年减少 1 人。")
+
+
+def test_entrusted_business_above_the_procurement_limit_needs_a_procurement_entry(tmp_path: Path) -> None:
+    text = (GUANGYUAN / "budget.yaml").read_text(encoding="utf-8")
+    old = '{econ: "30226", amount: 210000}'
+    assert text.count(old) == 1
+    path = tmp_path / "budget.yaml"
+    path.write_text(text.replace(old, '{econ: "30226", amount: 510000}'), encoding="utf-8")
+    result = run("check", path, "--select", "BG-C199")
+    assert "含委托业务费 510,000.00 元（51.00 万元）" in result.stdout, result.stdout
+    assert run("check", GUANGYUAN, "--select", "BG-C199").exit_code == 0  # 21 万元 is below the limit
