@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from budgetgen import __version__
+from budgetgen import __version__, cli_words
 from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import DEFAULT_PROFILE
@@ -26,6 +26,7 @@ from budgetgen.render.pdf import RenderWarning
 from budgetgen.summary import summary_json, summary_text
 
 F = TypeVar("F", bound=Callable[..., Any])
+cli_words.install()  # click's own words (usage errors, help headings) in Chinese
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -48,8 +49,8 @@ def report_errors(command: F) -> F:
                     click.echo(str(diagnostic), err=True)
                 click.echo(f"输入有误，共 {len(error.diagnostics)} 处，未生成任何结果。", err=True)
             sys.exit(EXIT_INPUT)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
-            raise
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt, BrokenPipeError):
+            raise  # a closed pipe (``| head``) is the reader's choice, not a bug: main() ends quietly
         except RenderWarning as warning:
             problem = Diagnostic("BG-E060", f"PDF 排版时出现问题：{warning}", Location("budgetgen"))
             click.echo(str(problem), err=True)
@@ -100,6 +101,8 @@ def formats_options(command: F) -> F:
     return command
 
 
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="不在终端显示进度。")
+
 profile_option = click.option(
     "--profile", default=DEFAULT_PROFILE, show_default=True, help="样式（templates/ 下的文件夹名）。"
 )
@@ -128,13 +131,18 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 @profile_option
 @formats_options
 @click.option("--draft", is_flag=True, help="草稿：每页加“草稿”水印、输入的摘要和日期。")
+@quiet_option
 @report_errors
-def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...], draft: bool) -> None:
+def render(
+    input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...], draft: bool, quiet: bool = False
+) -> None:
     """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
+    from budgetgen.progress import Progress
     from budgetgen.render.package import RefusedError, render_package
 
+    progress = Progress(quiet)
     try:
-        targets = render_package(input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft)
+        targets = render_package(input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft, progress)
     except RefusedError as refused:
         for finding in refused.findings:
             click.echo(str(finding), err=True)
@@ -142,6 +150,7 @@ def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str,
         sys.exit(1)
     for target in targets:
         click.echo(str(target))
+    progress.done(targets)
 
 
 @cli.command()
@@ -178,8 +187,11 @@ def check(
     from budgetgen.pipeline import load_context
 
     if list_rules:
+        from budgetgen.checks.rules_zh import description
+        from budgetgen.diagnostics import SEVERITY_ZH
+
         for info in rule_catalog():
-            click.echo(f"{info.code}  {info.severity.value:<7}  {info.title}  — {info.description}")
+            click.echo(f"{info.code}  {SEVERITY_ZH[info.severity]}  {info.title}：{description(info.code, info.title)}")
         return
     if not inputs:
         raise click.UsageError("缺少输入 IN")
@@ -242,21 +254,29 @@ def diff_command(first: Path, second: Path, profile: str, output_format: str) ->
     "--from", "source", metavar="IN", type=click.Path(path_type=Path), help="用已有预算（YAML 或 xlsx）填好模板。"
 )
 @click.option("--year", type=int, default=None, help="空模板使用哪一年的科目表（默认最新）。")
+@quiet_option
 @report_errors
-def template(output: Path, source: Path | None, year: int | None) -> None:
+def template(output: Path, source: Path | None, year: int | None, quiet: bool = False) -> None:
     """生成 Excel 输入模板（下拉列表、填表说明、受保护的表头）。"""
     from budgetgen.catalogs import available_years, load_catalog
     from budgetgen.io.load import load_budget
     from budgetgen.io.template import render_template
+    from budgetgen.progress import Progress
     from budgetgen.render.files import write_atomic
 
+    progress = Progress(quiet)
     if source is not None:
+        progress("读取输入")
         loaded = load_budget(source)
+        progress("填写模板")
         data = render_template(loaded.catalog, loaded.budget)
     else:
+        progress("生成空模板")
         data = render_template(load_catalog(year or available_years()[-1]))
+    progress("写入文件")
     write_atomic(output, data)
     click.echo(str(output))
+    progress.done([output])
 
 
 @cli.command(name="import")
@@ -385,5 +405,10 @@ def schema() -> None:
 
 
 def main() -> None:
-    """Console entry point."""
-    cli(prog_name="budgetgen")
+    """Console entry point; a reader that closes the pipe early (``| head``) ends the output quietly."""
+    try:
+        cli(prog_name="budgetgen")
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)  # Python flushes stdout at exit: let it go nowhere
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)  # 128 + SIGPIPE, as a shell reports a command whose reader went away

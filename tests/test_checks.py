@@ -19,7 +19,7 @@ import pytest
 
 import budgetgen.checks  # noqa: F401 - importing the package registers the rules
 from budgetgen.checks.registry import RULES
-from budgetgen.diagnostics import Severity
+from budgetgen.diagnostics import SEVERITY_ZH, Severity
 from tests.conftest import DEMO, EXAMPLES, GUANGYUAN, run
 
 ERROR = Severity.ERROR.value
@@ -474,8 +474,9 @@ def test_list_rules_prints_every_rule() -> None:
     assert [line.split()[0] for line in lines] == sorted(RULES)
     for line in lines:
         code, severity = line.split()[:2]
-        assert severity == RULES[code].severity.value
+        assert severity == SEVERITY_ZH[RULES[code].severity]
         assert RULES[code].title in line
+        assert not re.search(r"[a-z]{3,}", line), line  # described in Chinese (no English words)
 
 
 def junit_cases(xml: str) -> tuple[ET.Element, dict[str, ET.Element]]:

@@ -284,3 +284,77 @@ def test_entrusted_business_above_the_procurement_limit_needs_a_procurement_entr
     result = run("check", path, "--select", "BG-C199")
     assert "含委托业务费 510,000.00 元（51.00 万元）" in result.stdout, result.stdout
     assert run("check", GUANGYUAN, "--select", "BG-C199").exit_code == 0  # 21 万元 is below the limit
+
+
+# --- the face speaks Chinese ---------------------------------------------------------------------------
+
+
+def test_a_usage_error_is_in_chinese(tmp_path: Path) -> None:
+    result = run("render", GUANGYUAN)
+    assert result.exit_code == 2
+    assert "错误：缺少选项 '-o' / '--output'" in result.stderr
+    assert "用法：" in result.stderr
+    for english in ("Error", "Usage", "Missing", "Try "):
+        assert english not in result.stderr
+    wrong = run("check", GUANGYUAN, "--format", "yml")
+    assert "'--format' 的取值无效：'yml' 不是可选值之一" in wrong.stderr
+
+
+def test_help_words_are_in_chinese() -> None:
+    result = run("check", "--help")
+    assert result.exit_code == 0
+    assert "显示本帮助并退出。" in result.stdout
+    assert "选项" in result.stdout
+    assert "Show this message" not in result.stdout
+    assert "[默认：text]" in result.stdout
+
+
+def test_every_rule_is_described_in_chinese() -> None:
+    from budgetgen.checks import rule_catalog
+    from budgetgen.checks.rules_zh import DESCRIPTIONS
+
+    assert set(DESCRIPTIONS) == {info.code for info in rule_catalog()}
+
+
+def _reader_goes_away(*args: str) -> tuple[int, str]:
+    """Run budgetgen with its stdout closed before the first byte is written (``| head -0``)."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "budgetgen", *args]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        process.stdout.close()
+        stderr = process.stderr.read().decode("utf-8")
+        return process.wait(timeout=60), stderr
+
+
+def test_a_closed_pipe_is_not_an_internal_error() -> None:
+    for args in (("schema",), ("check", "--list-rules")):
+        code, stderr = _reader_goes_away(*args)
+        assert code not in (0, 3), (args, code, stderr)  # the output did not arrive, and it is not a bug
+        assert "BG-E099" not in stderr
+        assert "Traceback" not in stderr
+
+
+def test_a_long_command_says_its_stages_on_a_terminal(tmp_path: Path) -> None:
+    from budgetgen import progress
+
+    with mock.patch.object(progress, "_is_terminal", return_value=True), mock.patch.object(progress, "THRESHOLD", 0):
+        result = run("render", GUANGYUAN, "-o", tmp_path, "--xlsx")
+        quiet = run("render", GUANGYUAN, "-o", tmp_path / "quiet", "--xlsx", "--quiet")
+    assert result.exit_code == 0
+    stages = [line.split("] ")[1] for line in result.stderr.splitlines() if line.startswith("[")]
+    assert stages == ["读取输入…", "检查输入…", "生成 Excel 工作簿…", "写入文件…"]
+    assert "已生成（用时" in result.stderr
+    assert result.stderr.rstrip().endswith("342601-2025-预算公开.xlsx")
+    assert result.stdout.strip() == str(tmp_path / "342601-2025-预算公开.xlsx")  # stdout stays the paths
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""
+    plain = run("render", GUANGYUAN, "-o", tmp_path / "plain", "--xlsx")  # not a terminal: nothing on stderr
+    assert plain.stderr == ""

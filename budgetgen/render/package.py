@@ -7,6 +7,7 @@ failure never leaves a half-written or a mismatched set of files behind.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -31,15 +32,31 @@ class RefusedError(Exception):
 
 
 def render_package(
-    input_path: Path, output_dir: Path, profile: str, formats: set[str], draft: bool = False
+    input_path: Path,
+    output_dir: Path,
+    profile: str,
+    formats: set[str],
+    draft: bool = False,
+    stage: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Load an input and write its package (see ``render_context``); return the paths written."""
-    paths, _ = render_context(load_context(input_path, profile), output_dir, formats, draft)
+    """Load an input and write its package (see ``render_context``); return the paths written.
+
+    ``stage`` is told each step as it starts (the command line shows them on a terminal).
+    """
+    if stage is not None:
+        stage("读取输入")
+    ctx = load_context(input_path, profile)
+    paths, _ = render_context(ctx, output_dir, formats, draft, stage=stage)
     return paths
 
 
 def render_context(
-    ctx: CheckContext, output_dir: Path, formats: set[str], draft: bool = False, pdf_workers: int | None = None
+    ctx: CheckContext,
+    output_dir: Path,
+    formats: set[str],
+    draft: bool = False,
+    pdf_workers: int | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings.
 
@@ -47,6 +64,8 @@ def render_context(
     watermark, the input's hash and its findings on a page of their own.
     """
     loaded, ledger, profile = ctx.loaded, ctx.ledger, ctx.profile
+    say = stage or (lambda _stage: None)
+    say("检查输入")
     findings = run_checks(ctx)
     if not draft and has_errors(findings):
         raise RefusedError([f for f in findings if f.severity is Severity.ERROR])
@@ -58,16 +77,20 @@ def render_context(
     stem = output_stem(ledger)
     outputs: dict[Path, bytes] = {}
     if "xlsx" in formats:
+        say("生成 Excel 工作簿")
         style = ledger.settings.excel
         title = f"{document.title} {document.subtitle}"
         outputs[output_dir / f"{stem}.xlsx"] = render_xlsx(document.tables, title, style.font, style.fill)
     if "html" in formats:
+        say("生成 HTML")
         outputs[output_dir / f"{stem}.html"] = render_html(document, profile, marks).encode("utf-8")
     if "pdf" in formats:
+        say("排版 PDF")
         chunk_html = partial(render_html, document, profile, marks)
         outputs[output_dir / f"{stem}.pdf"] = render_pdf_package(
             document, profile, chunk_html, strict=not draft, workers=pdf_workers
         )
+    say("写入文件")
     for path, data in outputs.items():
         write_atomic(path, data)
     return list(outputs), findings
