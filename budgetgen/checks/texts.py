@@ -74,11 +74,11 @@ def last_year_present(ctx: CheckContext) -> Iterator[Finding]:
         last = unit.last_year
         missing = []
         if last.total is None:
-            missing.append("收支预算总数（total）")
+            missing.append("上年收支预算总数")
         if last.three_public is None:
-            missing.append("“三公”经费（three_public）")
+            missing.append("上年“三公”经费")
         if unit.kind in kinds and last.running_cost is None:
-            missing.append(f"{ctx.ledger.settings.running_cost.name}（running_cost）")
+            missing.append(f"上年{ctx.ledger.settings.running_cost.name}")
         if missing:
             yield Finding(f"单位 {unit.code} 缺少上年数：{'、'.join(missing)}", ("units", u, "last_year"))
 

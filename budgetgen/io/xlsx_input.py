@@ -56,8 +56,7 @@ class CellPositions:
         """The column (or 基本信息 row, or 文字说明 内容) title of a field path, where the workbook has one."""
         if path in self.labels:
             return self.labels[path]
-        generic = tuple("#" if isinstance(p, int) else p for p in path)
-        return _FIELD_TITLES.get(generic[-3:]) or _FIELD_TITLES.get(generic[-2:]) or _FIELD_TITLES.get(generic[-1:])
+        return field_title(path)
 
 
 def _field_titles() -> dict[tuple[str, ...], str]:
@@ -65,9 +64,22 @@ def _field_titles() -> dict[tuple[str, ...], str]:
     titles: dict[tuple[str, ...], str] = {}
     for label, name, _kind in layout.GENERAL_ROWS:
         titles[tuple(name.split("."))] = label
+    lists = {
+        "人员": "staff",
+        "工资项目": "pay",
+        "缴费规则": "contribution_rules",
+        "公用经费": "operating_items",
+        "项目": "projects",
+        "项目明细": "lines",
+        "绩效指标": "indicators",
+        "收入": "income",
+        "政府采购": "procurement",
+    }
     for spec in layout.SHEETS:
         for col in spec.columns:
             titles.setdefault(tuple(col.field.split(".")), col.header)
+            if spec.name in lists and "." not in col.field:  # a row's field: the title of its own sheet
+                titles.setdefault((lists[spec.name], "#", col.field), col.header)
     for label, target in layout.TEXT_FIELDS.items():
         titles[("texts", *target.split("."))[-2:]] = label
     titles[("units",)] = "单位"
@@ -76,6 +88,12 @@ def _field_titles() -> dict[tuple[str, ...], str]:
 
 
 _FIELD_TITLES = _field_titles()
+
+
+def field_title(path: Path) -> str | None:
+    """The workbook title (column, 基本信息 row or 文字说明 内容) of a field path, e.g. 单位规格."""
+    generic = tuple("#" if isinstance(p, int) else p for p in path)
+    return _FIELD_TITLES.get(generic[-3:]) or _FIELD_TITLES.get(generic[-2:]) or _FIELD_TITLES.get(generic[-1:])
 
 
 def check_archive(data: bytes, name: str) -> None:
