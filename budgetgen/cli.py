@@ -167,6 +167,7 @@ def render(
     type=click.Path(dir_okay=False, path_type=Path),
     help="另存一份输入工作簿：每个问题批注在其单元格上并标色，首页“检查结果”列出全部问题（输入文件不变）。",
 )
+@quiet_option
 @report_errors
 def check(
     inputs: tuple[Path, ...],
@@ -177,6 +178,7 @@ def check(
     ignore: tuple[str, ...],
     list_rules: bool,
     annotate: Path | None = None,
+    quiet: bool = False,
 ) -> None:
     """检查预算输入：勾稽关系、控制数、绩效目标、科目和文字说明。
 
@@ -205,7 +207,11 @@ def check(
             raise click.UsageError("--annotate 只能用于一个 Excel 输入工作簿（.xlsx）")
         if annotate.resolve() == resolve(inputs[0]).resolve():
             raise click.UsageError("--annotate 的输出不能是输入工作簿本身（输入文件不会被修改）")
+    from budgetgen.progress import Progress
+
+    progress = Progress(quiet)
     for path in inputs:
+        progress(f"检查 {path}")
         try:
             context = load_context(path, profile, lenient=True)  # rules run whenever the model is whole
             unreadable += context.loaded.problems
@@ -217,8 +223,11 @@ def check(
 
         file = resolve(inputs[0])
         if not any(d.location.file == str(file) and d.location.cell is None for d in unreadable):
+            progress("写入批注工作簿")
             write_atomic(annotate, annotate_workbook(read_bytes(file), [*unreadable, *findings]))
-            click.echo(f"已生成 {annotate}", err=True)
+            if not progress.shown:
+                click.echo(f"已生成 {annotate}", err=True)
+            progress.done([annotate])
     if output_format == "json":
         click.echo(as_json([*unreadable, *findings]))
     elif output_format == "junit":

@@ -358,3 +358,16 @@ def test_a_long_command_says_its_stages_on_a_terminal(tmp_path: Path) -> None:
     assert quiet.stderr == ""
     plain = run("render", GUANGYUAN, "-o", tmp_path / "plain", "--xlsx")  # not a terminal: nothing on stderr
     assert plain.stderr == ""
+
+
+def test_check_and_annotate_is_a_library_function(base: bytes, tmp_path: Path) -> None:
+    from budgetgen.checks.annotate import check_and_annotate
+
+    path = edited(base, tmp_path / "five.xlsx", **FIVE_SHEETS)
+    before = path.read_bytes()
+    findings, data = check_and_annotate(path, "sichuan-2025")
+    assert [(str(f.location), f.code) for f in findings] == EXPECTED
+    assert path.read_bytes() == before
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames[0] == "检查结果"
+    assert "BG-E013" in book["收入"]["D2"].comment.text
