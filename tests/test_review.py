@@ -371,3 +371,30 @@ def test_check_and_annotate_is_a_library_function(base: bytes, tmp_path: Path) -
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames[0] == "检查结果"
     assert "BG-E013" in book["收入"]["D2"].comment.text
+
+
+def test_a_blank_reference_never_reads_none(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "blank.xlsx", 工资项目__B2=None, 项目明细__B2=None)
+    result = run("check", path)
+    assert result.exit_code == 2
+    assert "工资项目!B2: 错误 BG-E040 没有填写人员类别" in result.stdout
+    assert "项目明细!B2: 错误 BG-E040 没有填写项目代码" in result.stdout
+    assert "None" not in result.stdout
+
+
+def test_yaml_value_errors_and_codes_come_together(tmp_path: Path) -> None:
+    text = (GUANGYUAN / "budget.yaml").read_text(encoding="utf-8")
+    edits = {
+        "kind: 参公": "kind: 企业",  # a value error in the unit itself
+        '{econ: "30207", amount: 139600}': '{econ: "30298", amount: 139600}',  # a code not in the catalog
+        "reception: 15000}": "reception: abc}",  # an amount that is not a number
+    }
+    for old, new in edits.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "budget.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run("check", path)
+    assert result.exit_code == 2
+    codes = sorted({line.split()[2] for line in result.stdout.splitlines() if ": 错误 " in line})
+    assert codes == ["BG-E013", "BG-E014", "BG-E021"], result.stdout

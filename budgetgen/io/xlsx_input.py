@@ -343,7 +343,7 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
         u, unit = found
         staff = unit.setdefault("staff", [])
         group: dict[str, Any] = {}
-        if (u, str(row.values.get("name"))) in groups:
+        if "name" in row.values and (u, str(row.values["name"])) in groups:
             reader.fail(row.sheet, row.cells.get("name"), "BG-E024", f"人员类别“{row.values.get('name')}”在本单位重复")
             continue
         _put(group, row, ("units", u, "staff", len(staff)), positions, ("unit",))
@@ -355,7 +355,8 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
         u, unit = found
         key = (u, str(row.values.get("group")))
         if key not in groups:
-            reader.fail(row.sheet, row.cells.get("group"), "BG-E040", f"人员类别“{key[1]}”不在“人员”表中")
+            shown = f"人员类别“{key[1]}”不在“人员”表中" if "group" in row.values else "没有填写人员类别"
+            reader.fail(row.sheet, row.cells.get("group"), "BG-E040", shown)
             continue
         g = groups[key]
         pay = unit["staff"][g].setdefault("pay", [])
