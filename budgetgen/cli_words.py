@@ -62,6 +62,7 @@ WORDS: dict[str, str] = {
     "Did you mean {possibility}?": "是否应为 {possibility}？",
     "(Did you mean one of: {possibilities}?)": "（是否应为其中之一：{possibilities}？）",
 }
+USAGE_PIECES = {"[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]..."}
 _MODULES = ("click.exceptions", "click.core", "click.parser", "click.types", "click.formatting", "click.decorators")
 
 
@@ -77,9 +78,25 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def install() -> None:
     """Bind the Chinese table in click's modules (before any command is declared)."""
+    import click
+
     for name in _MODULES:
         module = importlib.import_module(name)
         functions: dict[str, Callable[..., str]] = {"_": gettext, "ngettext": ngettext}
         for attribute, function in functions.items():
             if hasattr(module, attribute):
                 setattr(module, attribute, function)
+    for kind in (click.Command, click.Group):
+        if "collect_usage_pieces" in vars(kind) and not hasattr(vars(kind)["collect_usage_pieces"], "chinese"):
+            _translate_usage(kind)
+
+
+def _translate_usage(kind: type) -> None:
+    """``Usage: budgetgen [OPTIONS] COMMAND [ARGS]...`` with the placeholders in Chinese."""
+    original = vars(kind)["collect_usage_pieces"]
+
+    def collect_usage_pieces(self: object, ctx: object) -> list[str]:
+        return [USAGE_PIECES.get(piece, piece) for piece in original(self, ctx)]
+
+    collect_usage_pieces.chinese = True  # type: ignore[attr-defined]
+    kind.collect_usage_pieces = collect_usage_pieces  # type: ignore[attr-defined]

@@ -307,6 +307,8 @@ def test_help_words_are_in_chinese() -> None:
     assert "选项" in result.stdout
     assert "Show this message" not in result.stdout
     assert "[默认：text]" in result.stdout
+    assert result.stdout.startswith("用法： cli check [选项] IN...")  # the runner names the program “cli”
+    assert run("--help").stdout.startswith("用法： cli [选项] 命令 [参数]...")
 
 
 def test_every_rule_is_described_in_chinese() -> None:
