@@ -309,8 +309,10 @@ def services_procured(ctx: CheckContext) -> Iterator[Finding]:
             amount = amounts.get((unit.code, project.code), Decimal(0))
             entrusted = sum((line.amount for line in project.lines if line.econ.startswith(ENTRUSTED)), Decimal(0))
             bought = "购买服务" in project.name and amount > 0  # 政府购买服务 goes through procurement
-            if (bought or entrusted >= PROCUREMENT_THRESHOLD) and project.code not in procured and not (
-                None in procured and unit.procurement
+            if (
+                (bought or entrusted >= PROCUREMENT_THRESHOLD)
+                and project.code not in procured
+                and not (None in procured and unit.procurement)
             ):
                 what = "购买服务项目" if bought else f"项目（含委托业务费 {ctx.money(entrusted)}）"
                 yield Finding(f"{what}“{project.name}”没有对应的政府采购预算", ("units", u, "projects", p))

@@ -111,6 +111,8 @@ def read_input(file: Path, raw: bytes) -> tuple[Any, Locator]:
     return read_yaml(raw, str(file))
 
 
+PARTIAL_MAX_BYTES = 2 * 1024 * 1024  # inputs larger than this get their value errors only
+PARTIAL_MAX_ERRORS = 200
 SOFT = frozenset({"BG-E045"})  # errors after which the model is still whole: rules may run beside them
 
 
@@ -134,7 +136,9 @@ def load_budget(path: Path, lenient: bool = False) -> LoadedInput:
     except InputError as error:
         known = {(d.location.file, d.location.cell) for d in found if d.location.cell}
         found += [d for d in error.diagnostics if (d.location.file, d.location.cell) not in known]  # no echoes
-        partial = _valid_part(data, name, positions, context)
+        # the codes of the valid parts too, unless the input is so broken or large that it would not pay
+        small = len(raw) <= PARTIAL_MAX_BYTES and len(error.diagnostics) <= PARTIAL_MAX_ERRORS
+        partial = _valid_part(data, name, positions, context) if small else None
         if partial is not None:
             model, remap = partial
             # a reference to a part set aside would be reported wrongly: only codes are checked here
@@ -180,7 +184,7 @@ def _valid_part(
     pruned = copy.deepcopy(data)
     kept: dict[FieldPath, list[int]] = {}  # original path of a list -> original indices still present
     patched: set[FieldPath] = set()
-    for _ in range(8):
+    for _ in range(4):
         try:
             return BudgetInput.model_validate(pruned, context=context), lambda p: _original(p, kept)
         except ValidationError as error:

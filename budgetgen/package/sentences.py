@@ -18,9 +18,7 @@ START, END = "\ue000", "\ue001"  # private-use marks around a unit's text while 
 _DOUBLED = re.compile(r"([。，、；：！？])\1+")
 _WEAK_BEFORE_STOP = re.compile(r"[，、；：]+([。！？])")
 _LEADS = ("用于", "原因是", "原因为")
-_LEAD_REPEAT = re.compile(
-    rf"({'|'.join(_LEADS)})([：:]?){START}\s*(?:主要)?(?:{'|'.join(_LEADS)})[：:，,]?\s*"
-)
+_LEAD_REPEAT = re.compile(rf"({'|'.join(_LEADS)})([：:]?){START}\s*(?:主要)?(?:{'|'.join(_LEADS)})[：:，,]?\s*")
 _FINAL_BEFORE_PUNCT = re.compile(rf"[。．，,、；;！!？?\s]*{END}(?=[。，、；：！？])")
 
 
