@@ -400,3 +400,14 @@ def test_yaml_value_errors_and_codes_come_together(tmp_path: Path) -> None:
     assert result.exit_code == 2
     codes = sorted({line.split()[2] for line in result.stdout.splitlines() if ": 错误 " in line})
     assert codes == ["BG-E013", "BG-E014", "BG-E021"], result.stdout
+
+
+def test_a_sheet_without_a_required_column_is_one_error_not_one_per_row(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "no-name.xlsx", 项目__C1="名称")  # 项目名称 renamed: the projects cannot be read
+    result = run("check", path)
+    assert result.exit_code == 2
+    errors = [line for line in result.stdout.splitlines() if ": 错误 " in line]
+    assert errors == [
+        "项目!C1: 错误 BG-E042 工作表“项目”缺少列“项目名称”：C1 的列名为“名称”，请改回模板的“项目名称”"
+        "（否则这一列的数据不会被读取）"
+    ], result.stdout

@@ -43,6 +43,7 @@ class CellPositions:
     cells: dict[Path, tuple[str, str]] = field(default_factory=dict)
     labels: dict[Path, str] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    unread: set[str] = field(default_factory=set)  # sheets whose rows could not be read (a required column)
 
     def locate(self, file: str, path: Path, at_key: bool = False) -> Location:
         """The cell of the deepest part of ``path`` that the workbook has."""
@@ -202,6 +203,7 @@ class _Reader:
         self.book = _open(data, name, data_only=False)
         self._cached: Any = None
         self.problems = problems
+        self.skipped: set[str] = set()  # the same set as the positions' ``unread``
 
     def fail(self, sheet: str, cell: str | None, code: str, message: str) -> None:
         self.problems.append(Diagnostic(code, message, Location(sheet, cell=cell)))
@@ -256,6 +258,7 @@ class _Reader:
             return
         columns = self._columns(spec, sheet)
         if columns is None:  # without a required column the rows cannot be read meaningfully
+            self.skipped.add(spec.name)  # rows referring to them are not reported again
             return
         for merged in sheet.merged_cells.ranges:
             if merged.max_row >= 2:
@@ -313,6 +316,7 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
     check_archive(data, name)
     positions = CellPositions()
     reader = _Reader(data, name, positions.problems)
+    reader.skipped = positions.unread
     result: dict[str, Any] = {}
     _general(reader, result, positions)
     units: list[dict[str, Any]] = []
@@ -354,6 +358,8 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
             continue
         u, unit = found
         key = (u, str(row.values.get("group")))
+        if key not in groups and "人员" in reader.skipped:
+            continue
         if key not in groups:
             shown = f"人员类别“{key[1]}”不在“人员”表中" if "group" in row.values else "没有填写人员类别"
             reader.fail(row.sheet, row.cells.get("group"), "BG-E040", shown)
@@ -393,6 +399,8 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
                 continue
             u, unit = found
             ref = (u, str(row.values.get("project")))
+            if ref not in projects and "项目" in reader.skipped:
+                continue
             if ref not in projects:
                 shown = f"项目代码“{ref[1]}”不在“项目”表中" if "project" in row.values else "没有填写项目代码"
                 reader.fail(row.sheet, row.cells.get("project"), "BG-E040", shown)
