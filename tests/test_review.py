@@ -411,3 +411,22 @@ def test_a_sheet_without_a_required_column_is_one_error_not_one_per_row(base: by
         "项目!C1: 错误 BG-E042 工作表“项目”缺少列“项目名称”：C1 的列名为“名称”，请改回模板的“项目名称”"
         "（否则这一列的数据不会被读取）"
     ], result.stdout
+
+
+def test_an_annotated_workbook_fixed_and_checked_again_loses_its_old_marks(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "two.xlsx", 单位__C2="企业", 收入__D2="abc")
+    first = tmp_path / "first.xlsx"
+    run("check", path, "--annotate", first)
+    book = load_workbook(first)
+    book["单位"]["C2"] = "参公"  # the accountant fixes one cell in the annotated copy
+    fixed = tmp_path / "fixed.xlsx"
+    book.save(fixed)
+    second = tmp_path / "second.xlsx"
+    result = run("check", fixed, "--annotate", second)
+    assert result.exit_code == 2
+    again = load_workbook(second)
+    assert again["单位"]["C2"].comment is None
+    assert again["单位"]["C2"].fill.fill_type is None
+    assert "BG-E013" in again["收入"]["D2"].comment.text
+    assert again.sheetnames.count("检查结果") == 1
+    assert [row[2] for row in again["检查结果"].iter_rows(min_row=3, values_only=True)] == ["BG-E013"]

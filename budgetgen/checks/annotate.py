@@ -22,6 +22,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from budgetgen.diagnostics import SEVERITY_ZH, Diagnostic, Severity
 
 RESULT_SHEET = "检查结果"
+AUTHOR = "budgetgen"
 FILLS = {
     Severity.ERROR: PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE"),
     Severity.WARNING: PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C"),
@@ -44,8 +45,9 @@ def annotate_workbook(source: bytes, findings: Sequence[Diagnostic]) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         book = load_workbook(io.BytesIO(source), keep_vba=False, keep_links=False)
-    if RESULT_SHEET in book.sheetnames:  # a workbook annotated before: its old results go
+    if RESULT_SHEET in book.sheetnames:  # a workbook annotated before: its old results and marks go
         book.remove(book[RESULT_SHEET])
+        _unmark(book)
     notes: dict[tuple[str, str], list[Diagnostic]] = {}
     for finding in findings:
         where = finding.location
@@ -56,7 +58,7 @@ def annotate_workbook(source: bytes, findings: Sequence[Diagnostic]) -> bytes:
         severity = Severity.ERROR if any(f.severity is Severity.ERROR for f in found) else Severity.WARNING
         cell.fill = FILLS[severity]
         body = "\n".join(f"{SEVERITY_ZH[f.severity]} {f.code}：{f.message}" for f in found)
-        comment = Comment(body, "budgetgen")
+        comment = Comment(body, AUTHOR)
         comment.width, comment.height = 320, 40 + 40 * len(found)
         cell.comment = comment
     _results(book, findings)
@@ -67,6 +69,16 @@ def annotate_workbook(source: bytes, findings: Sequence[Diagnostic]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return normalize_zip(buffer.getvalue(), {"docProps/core.xml": _keep_modified(source)})
+
+
+def _unmark(book: Any) -> None:
+    """Remove the comments (and their fills) a previous annotation left, so a fixed cell reads clean."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == AUTHOR:
+                    cell.comment = None
+                    cell.fill = PatternFill(fill_type=None)
 
 
 def _results(book: Any, findings: Sequence[Diagnostic]) -> None:
