@@ -75,9 +75,17 @@ def test_one_error_on_each_sheet_all_in_one_check(base: bytes, tmp_path: Path) -
     assert "“功能分类科目”" in lines[1]
 
 
-def test_a_date_in_prepared_on_is_a_date(base: bytes, tmp_path: Path) -> None:
-    path = edited(base, tmp_path / "date.xlsx", 基本信息__B7=dt.datetime(2025, 1, 15))
+@pytest.mark.parametrize("typed", [dt.datetime(2025, 1, 15), dt.date(2025, 1, 15), "2025/1/15", "2025年1月15日"])
+def test_a_date_in_prepared_on_is_a_date(typed: object, base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "date.xlsx", 基本信息__B7=typed)
     assert load_budget(path).budget.prepared_on == "2025-01-15"
+
+
+def test_a_date_that_is_no_day_is_located(base: bytes, tmp_path: Path) -> None:
+    path = edited(base, tmp_path / "date.xlsx", 基本信息__B7="2025/2/30")
+    result = run("check", path)
+    assert result.exit_code == 2
+    assert "基本信息!B7: 错误 BG-E012" in result.stdout
 
 
 def test_a_renamed_column_is_an_error_and_the_rules_still_run(base: bytes, tmp_path: Path) -> None:

@@ -442,11 +442,27 @@ def _general(reader: _Reader, result: dict[str, Any], positions: CellPositions) 
             continue
         field_name, kind = labels[label]
         value = _convert(layout.Col(label, field_name, kind), general[f"B{number}"].value)
+        if field_name == "prepared_on" and isinstance(value, str):
+            value = _date_text(value)
         positions.cells[tuple(field_name.split("."))] = (general.title, f"B{number}")
         if value is not None:
             _nest(result, field_name, value)
     if ("department", "code") in positions.cells:
         positions.cells[("department",)] = positions.cells[("department", "code")]
+
+
+_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def _date_text(text: str) -> str:
+    """A date as accountants type it (2025/1/15, 2025年1月15日, 2025.1.15) as 2025-01-15."""
+    match = _DATE_TEXT.fullmatch(text.strip())
+    if match is None:
+        return text
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+    except ValueError:
+        return text  # not a real day: the model says the form is wrong
 
 
 def _texts(reader: _Reader, spec: layout.Sheet, owner: Any, positions: CellPositions) -> None:
