@@ -245,22 +245,28 @@ def test_a_repeated_lead_word_and_doubled_marks_are_cleaned() -> None:
 
 def test_an_unstated_fact_is_a_marker_and_a_finding_never_a_claim(tmp_path: Path) -> None:
     text = (GUANGYUAN / "budget.yaml").read_text(encoding="utf-8")
-    for stated in ("      vehicles: 0\n", "    procurement: []  # stated: no government procurement this year\n"):
+    for stated in (
+        "    assets:\n      vehicles: 0\n      large_equipment: 0\n"
+        "      planned_vehicles: 0\n      planned_large_equipment: 0\n",
+        "    procurement: []  # stated: no government procurement this year\n",
+    ):
         assert text.count(stated) == 1
         text = text.replace(stated, "")
     path = tmp_path / "budget.yaml"
     path.write_text(text, encoding="utf-8")
     result = run("check", path, "--select", "BG-C141")
     assert result.exit_code == 1
-    for label in ("车辆数", "公务用车数", "政府采购情况"):
+    for label in ("车辆数", "公务用车数", "大型设备数", "本年拟购车辆及大型设备数", "政府采购情况"):
         assert f"说明中仍有【待填写：{label}】" in result.stdout, result.stdout
     from budgetgen.pipeline import load_context
 
     paragraphs = _paragraphs(load_context(path).sections)
-    assert not any("车辆 0 辆" in p or "公务用车 0 辆" in p or "无政府采购预算安排" in p for p in paragraphs)
+    claims = ("车辆 0 辆", "公务用车 0 辆", "无政府采购预算安排", "单位无价值 200 万元以上", "未安排购置")
+    assert not any(claim in p for claim in claims for p in paragraphs)
     stated = _paragraphs(load_context(GUANGYUAN).sections)
     assert any("共有车辆 0 辆" in p for p in stated)
     assert any("无政府采购预算安排" in p for p in stated)
+    assert any("未安排购置车辆及单位价值 200 万元以上大型设备" in p for p in stated)
 
 
 def test_the_generated_text_is_read_again_for_repeated_words(tmp_path: Path) -> None:

@@ -76,11 +76,14 @@ def coded(catalog: Catalog, code: str | None, econ: bool = False) -> str | None:
     return f"{code} {table[code].name}" if code in table else code
 
 
+_COUNTS = {"vehicles", "large_equipment", "planned_vehicles", "planned_large_equipment"}  # 0 unless stated
+
+
 def _get(obj: Any, field: str) -> Any:
     for part in field.split("."):
         if obj is None:
             return None
-        if part == "vehicles" and part not in obj.model_fields_set:
+        if part in _COUNTS and part not in obj.model_fields_set:
             return None  # an unstated count stays blank (0 would state it)
         obj = getattr(obj, part)
     return obj

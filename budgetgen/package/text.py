@@ -155,6 +155,7 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
         official_vehicles=official if stated["vehicles"] else missing("公务用车数"),
         vehicles=assets.vehicles if stated["vehicles"] else missing("车辆数"),
         procurement_stated=stated["procurement"],
+        stated=stated,
         names=settings.three_public_names.model_dump(),
         running_cost_name=settings.running_cost.name,
         fn=catalog.function_name,
@@ -173,6 +174,8 @@ def stated_facts(ledger: Ledger) -> dict[str, bool]:
     units = ledger.budget.units
     return {
         "vehicles": any({"vehicles", "official_vehicles"} & u.assets.model_fields_set for u in units),
+        "large_equipment": any("large_equipment" in u.assets.model_fields_set for u in units),
+        "planned": any({"planned_vehicles", "planned_large_equipment"} & u.assets.model_fields_set for u in units),
         "procurement": any("procurement" in u.model_fields_set or u.texts.procurement for u in units),
     }
 
