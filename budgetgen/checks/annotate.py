@@ -127,7 +127,9 @@ def _keep_modified(source: bytes) -> Any:
     return fix
 
 
-def check_and_annotate(path: Path, profile: str) -> tuple[list[Diagnostic], bytes]:
+def check_and_annotate(
+    path: Path, profile: str, select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> tuple[list[Diagnostic], bytes]:
     """Check an input workbook and return its findings with the annotated copy (the input is untouched).
 
     Input errors come back as findings too (when the workbook can be opened at all): the annotated
@@ -147,5 +149,5 @@ def check_and_annotate(path: Path, profile: str) -> tuple[list[Diagnostic], byte
             raise  # the file itself cannot be read as a workbook: nothing to annotate
         found = list(error.diagnostics)
     else:
-        found = [*context.loaded.problems, *run_checks(context)]
+        found = [*context.loaded.problems, *run_checks(context, select, ignore)]
     return found, annotate_workbook(source, found)
