@@ -276,6 +276,7 @@ SHEETS: tuple[Sheet, ...] = (
             Col("内容", "field", TEXT_FIELD, 26, True),
             Col("功能科目", "code", FUNCTION, 30, False, "“功能科目用途”一行填写"),
             Col("文字", "text", TEXT, 80, True),
+            Col("放入的句子（预览）", "preview", TEXT, 80, False, "说明中这段文字所在的句子，供核对；导入时不读取"),
         ),
     ),
 )
