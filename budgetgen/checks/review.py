@@ -18,7 +18,7 @@ from budgetgen.checks.registry import Finding, rule
 from budgetgen.diagnostics import Path, Severity
 from budgetgen.model.budget import Indicator, Unit, UnitIndicator
 
-# The indicator framework (财预〔2020〕10号 and its 2021 成本指标): 一级 → 二级. Sichuan's 2025 forms
+# The indicator framework (财预〔2020〕10号 and its 2021 成本指标): 一级 → 二级. Some provinces' forms
 # also use 满意度指标 as the 二级 of 满意度指标; any “…满意度指标” is accepted there.
 VOCABULARY = {
     "产出指标": {"数量指标", "质量指标", "时效指标", "成本指标"},
@@ -33,8 +33,6 @@ _WAN_IN_TEXT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*万元")
 _YEAR_IN_TEXT = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?=\s*(?:年|-|—|－|至))")
 INCREASE = ("增加", "增长", "新增", "上升", "提高", "增多", "增设", "扩大")
 DECREASE = ("减少", "下降", "压减", "降低", "缩减", "核减", "削减", "压缩")
-# 元: 委托业务费 from this amount on is above the 市县 分散采购限额 (services, Sichuan 2023-2024) and is procured
-PROCUREMENT_THRESHOLD = Decimal(500_000)
 ENTRUSTED = "30226"  # 委托业务费
 
 
@@ -303,6 +301,7 @@ def reason_direction(ctx: CheckContext) -> Iterator[Finding]:
 def services_procured(ctx: CheckContext) -> Iterator[Finding]:
     """委托业务费 and 政府购买服务 are normally procured: the unit's 政府采购 should list them."""
     amounts = _project_amounts(ctx)
+    threshold = ctx.ledger.settings.checks.procurement_threshold  # the profile's 分散采购限额 for services
     for u, unit in enumerate(ctx.ledger.budget.units):
         procured = {purchase.project for purchase in unit.procurement}
         for p, project in enumerate(unit.projects):
@@ -310,7 +309,7 @@ def services_procured(ctx: CheckContext) -> Iterator[Finding]:
             entrusted = sum((line.amount for line in project.lines if line.econ.startswith(ENTRUSTED)), Decimal(0))
             bought = "购买服务" in project.name and amount > 0  # 政府购买服务 goes through procurement
             if (
-                (bought or entrusted >= PROCUREMENT_THRESHOLD)
+                (bought or entrusted >= threshold)
                 and project.code not in procured
                 and not (None in procured and unit.procurement)
             ):
