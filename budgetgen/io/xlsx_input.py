@@ -314,6 +314,12 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
         entry = {}
         _put(entry, row, ("units", u, "performance", "indicators", len(indicators)), positions, ("unit",))
         indicators.append(entry)
+    for row in reader.rows(sheets["年度主要任务"], required=False):
+        u, unit = owner(row)
+        tasks = unit.setdefault("performance", {}).setdefault("tasks", [])
+        entry = {}
+        _put(entry, row, ("units", u, "performance", "tasks", len(tasks)), positions, ("unit",))
+        tasks.append(entry)
     _simple(reader, sheets["收入"], "income", owner, positions)
     _simple(reader, sheets["政府采购"], "procurement", owner, positions)
     for row in reader.rows(sheets["文字说明"], required=False):
