@@ -128,6 +128,8 @@ class BalanceSide(_Spec):
     path: tuple[str, ...]
     label: str
     amount: str | None = None
+    label_width: float = 30.0  # widths in characters of the label column and of the one amount column
+    amount_width: float = 12.0
     rows: tuple[LabelledMeasure, ...] | Literal["function_classes"]
     numbered: bool = False
     number_by: Literal["sequence", "code"] = "sequence"  # ``code``: a 类's number is its code less 200

@@ -373,8 +373,9 @@ def _balance_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Deci
     starts: list[int] = []
     for side, paths in zip(sides, amount_paths, strict=True):
         starts.append(len(columns))
-        columns.append(Column((*side.path, side.label), ColumnKind.TEXT, 30.0))
-        columns += [Column(path, ColumnKind.AMOUNT, 12.0) for path in paths]
+        columns.append(Column((*side.path, side.label), ColumnKind.TEXT, side.label_width))
+        widths = [c.width or 12.0 for c in side.amounts] or [side.amount_width]
+        columns += [Column(path, ColumnKind.AMOUNT, width) for path, width in zip(paths, widths, strict=True)]
     header, depth = header_grid([c.path for c in columns])
     orders = []
     for side, side_lines in zip(sides, lines, strict=True):
