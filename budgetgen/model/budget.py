@@ -148,7 +148,7 @@ class Indicator(IndicatorFields):
 
 
 class UnitIndicator(IndicatorFields):
-    """A unit-wide performance indicator (整体支出绩效目标): no 方向; weights, where a layout has them, add up to 100."""
+    """A unit-wide performance indicator (整体支出绩效目标): no 方向; weights (where a layout has them) add to 100."""
 
     weight: Weight | None = Field(None, description="权重（样式有权重列时必填）")
     description: Text | None = Field(None, description="指标值说明：指标的含义或计算方法")

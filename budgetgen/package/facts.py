@@ -368,4 +368,13 @@ def class_short_name(name: str) -> str:
     return name.removesuffix("支出")
 
 
-__all__ = ["Amount", "Change", "Named", "SourceFigures", "SubSource", "TextFacts", "build_text_facts", "class_short_name"]
+__all__ = [
+    "Amount",
+    "Change",
+    "Named",
+    "SourceFigures",
+    "SubSource",
+    "TextFacts",
+    "build_text_facts",
+    "class_short_name",
+]

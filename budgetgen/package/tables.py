@@ -113,7 +113,9 @@ def _universe(scope: Measure) -> list[Fact]:
     facts = []
     econs = ("30101", "30201", "30212", "30217", "30231", "30301", "31013")
     for kind, source, sub, econ in itertools.product(ExpenditureKind, FundSource, SubSource, econs):
-        categories = (ProjectCategory.OTHER_RUNNING, ProjectCategory.SPECIFIC) if kind is ExpenditureKind.PROJECT else (None,)
+        categories = (
+            (ProjectCategory.OTHER_RUNNING, ProjectCategory.SPECIFIC) if kind is ExpenditureKind.PROJECT else (None,)
+        )
         for category in categories:
             fact = Fact("u", "2080101", econ, kind, source, sub, Decimal(1), Origin.STATED, (), category=category)
             if scope.matches(fact):
