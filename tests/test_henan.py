@@ -479,3 +479,27 @@ def test_a_class_missing_from_the_fixed_list_gets_its_code_number_and_catalog_na
     assert (
         labels.index(f"二十五、{ledger.catalog.function_name('225')}") == labels.index("二十四、灾害防治及应急管理") + 1
     )
+
+
+# --- the Excel input workbook --------------------------------------------------------------------------------
+
+
+def test_workbook_errors_in_the_new_sheet_and_columns_are_located(tmp_path: Path) -> None:
+    source = tmp_path / "in.xlsx"
+    assert run("template", source, "--from", EXAMPLE).exit_code == 0
+    book = load_workbook(source)
+    tasks = book["年度主要任务"]
+    assert [c.value for c in tasks[1]] == ["单位代码*", "任务名称*", "主要内容*"]
+    assert tasks["B2"].value == "保障单位正常运转"
+    tasks["B2"] = None
+    units = book["单位"]
+    column = [c.value for c in units[1]].index("一般公务用车数") + 1
+    units.cell(2, column).value = "很多"
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    result = run("import", bad, "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 2
+    assert "年度主要任务!B2" in result.stderr
+    assert "任务名称" in result.stderr
+    assert f"单位!{units.cell(2, column).coordinate}" in result.stderr
+    assert not (tmp_path / "out.yaml").exists()
