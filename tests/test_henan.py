@@ -21,6 +21,7 @@ from budgetgen.ledger.build import build_ledger
 from budgetgen.package.model import Table
 from budgetgen.package.tables import build_tables
 from budgetgen.pipeline import load_ledger
+from budgetgen.model.types import FundSource
 from budgetgen.profiles import load_profile
 from tests.conftest import EXAMPLES, run
 
@@ -359,6 +360,9 @@ def test_project_targets_form(book: Any) -> None:
     assert found[first][6:] == ("预算资金", "≤20万元", "维护水文测站数量", "≥14个", "水文数据连续完整", "完整连续",
                                 "防汛部门满意度", "≥90%")  # fmt: skip
     assert found[first + 1][:8] == (None, None, None, None, None, None, None, None)
+    top = HEADER_TOP + 3 + first  # the sheet row of the project's first line: code, name and amounts merge down 3 rows
+    merged = {str(m) for m in sheet.merged_cells.ranges}
+    assert {f"{c}{top}:{c}{top + 2}" for c in "ABCDEF"} <= merged
     assert found[first + 2][8:10] == ("故障修复时限", "≤48小时")
     totals = [i for i, r in enumerate(found) if r[1] == "合计"]
     assert [d(found[i][2]) for i in totals] == [d("81"), d("30")]
@@ -479,6 +483,48 @@ def test_a_class_missing_from_the_fixed_list_gets_its_code_number_and_catalog_na
     assert (
         labels.index(f"二十五、{ledger.catalog.function_name('225')}") == labels.index("二十四、灾害防治及应急管理") + 1
     )
+
+
+def paragraphs(ledger: Any) -> str:
+    """Every paragraph of the text of a ledger under the profile, joined."""
+    from budgetgen.package.text import render_text
+
+    found: list[str] = []
+
+    def walk(section: Any) -> None:
+        found.extend(p.text for p in section.paragraphs)
+        for child in section.children:
+            walk(child)
+
+    for part in render_text(ledger, PROFILE):
+        walk(part)
+    return "".join(found)
+
+
+def test_a_change_on_a_zero_base_prints_no_rate() -> None:
+    ledger = load_ledger(EXAMPLE, PROFILE)
+    unit = ledger.budget.units[0]
+    moved = unit.model_copy(update={"last_year": unit.last_year.model_copy(update={"running_cost": Decimal(0)})})
+    other = build_ledger(ledger.budget.model_copy(update={"units": [moved]}), ledger.catalog, ledger.settings)
+    text = paragraphs(other)
+    assert "与2021年预算相比，机构运行经费支出增加30.42万元。主要原因：" in text
+    assert "机构运行经费支出减少0.78万元，下降2.50%" in paragraphs(ledger)
+
+
+def test_government_fund_money_gets_its_own_clause_rate_and_reason() -> None:
+    ledger = load_ledger(EXAMPLE, PROFILE)
+    unit = ledger.budget.units[0]
+    project = unit.projects[0]
+    line = project.lines[0].model_copy(update={"source": FundSource.GOVERNMENT_FUND})
+    projects = [project.model_copy(update={"lines": [line, *project.lines[1:]]}), *unit.projects[1:]]
+    last_year = unit.last_year.model_copy(update={"government_fund": Decimal(100000)})
+    texts = unit.texts.model_copy(update={"government_fund_change_reason": "基金项目调整"})
+    moved = unit.model_copy(update={"projects": projects, "last_year": last_year, "texts": texts})
+    other = build_ledger(ledger.budget.model_copy(update={"units": [moved]}), ledger.catalog, ledger.settings)
+    text = paragraphs(other)
+    assert "一般公共预算收支预算419.05万元，政府性基金收支预算12.00万元。" in text
+    assert "；政府性基金收支预算增加2.00万元，增长20.00%，主要原因：基金项目调整。" in text
+    assert "政府性基金预算支出年初预算为12.00万元。其中：基本支出0万元，占0%；项目支出12.00万元，占100.00%。" in text
 
 
 # --- the Excel input workbook --------------------------------------------------------------------------------

@@ -539,7 +539,7 @@ def test_duplicate_unit_code(tmp_path: Path) -> None:
 
 def test_no_catalog_for_year(tmp_path: Path) -> None:
     path = write(tmp_path, variant("budget_year: 2025\n", "budget_year: 2031\n"))
-    assert_error(path, "BG-E025", 2, 14, "没有 2031 年的科目表", "已有：2020、2023、2025", field="budget_year")
+    assert_error(path, "BG-E025", 2, 14, "没有 2031 年的科目表", "已有：2020、2022、2023、2025", field="budget_year")
 
 
 def test_reference_to_unknown_project(tmp_path: Path) -> None:
