@@ -18,10 +18,10 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from budgetgen.ledger.build import build_ledger
+from budgetgen.model.types import FundSource
 from budgetgen.package.model import Table
 from budgetgen.package.tables import build_tables
 from budgetgen.pipeline import load_ledger
-from budgetgen.model.types import FundSource
 from budgetgen.profiles import load_profile
 from tests.conftest import EXAMPLES, run
 
