@@ -549,3 +549,26 @@ def test_workbook_errors_in_the_new_sheet_and_columns_are_located(tmp_path: Path
     assert "任务名称" in result.stderr
     assert f"单位!{units.cell(2, column).coordinate}" in result.stderr
     assert not (tmp_path / "out.yaml").exists()
+
+
+# --- generic machinery the profile brought --------------------------------------------------------------------
+
+
+def test_a_group_without_a_subtotal_adds_its_leaves_and_a_gap_is_a_spec_error() -> None:
+    from budgetgen.package.spec import load_tables_spec
+    from budgetgen.package.tables import SpecError, horizontal_totals
+
+    spec = next(t for t in load_tables_spec(PROFILE).tables if t.number == 3)
+    amounts = [(i, c) for i, c in enumerate(spec.columns) if c.measure is not None]
+    paths = {i: "/".join(c.path) for i, c in amounts}
+    relations = {paths[t]: [paths[m] for m in members] for t, members in horizontal_totals(amounts, spec.scope, 3)}
+    assert relations["基本支出/小计"] == [
+        "基本支出/人员经费/工资福利支出",
+        "基本支出/人员经费/对个人和家庭的补助",
+        "基本支出/公用经费/商品和服务支出",
+        "基本支出/公用经费/资本性支出",
+    ]
+    assert relations["合计"] == ["基本支出/小计", "项目支出/小计"]
+    gap = [(i, c) for i, c in amounts if c.path[-1] != "特定目标类"]
+    with pytest.raises(SpecError, match="项目支出/小计"):
+        horizontal_totals(gap, spec.scope, 3)

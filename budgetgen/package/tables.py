@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from budgetgen.ledger.build import Ledger
@@ -124,6 +125,20 @@ def _universe(scope: Measure) -> list[Fact]:
 
 
 def horizontal_totals(
+    columns: Sequence[tuple[int, ColumnSpec]], scope: Measure, table: int
+) -> list[tuple[int, list[int]]]:
+    """(total column, columns it totals), worked out once per spec (see ``_horizontal_totals``)."""
+    return [(total, list(members)) for total, members in _horizontal_totals(tuple(columns), scope, table)]
+
+
+@cache
+def _horizontal_totals(
+    columns: tuple[tuple[int, ColumnSpec], ...], scope: Measure, table: int
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    return tuple((total, tuple(members)) for total, members in _derive_totals(columns, scope, table))
+
+
+def _derive_totals(
     columns: Sequence[tuple[int, ColumnSpec]], scope: Measure, table: int
 ) -> list[tuple[int, list[int]]]:
     """(total column, columns it totals): a 合计/小计/总计 leaf totals its siblings under one parent.
