@@ -529,6 +529,30 @@ def test_government_fund_money_gets_its_own_clause_rate_and_reason() -> None:
     assert "政府性基金预算支出年初预算为12.00万元。其中：基本支出0万元，占0%；项目支出12.00万元，占100.00%。" in text
 
 
+def test_government_fund_money_fills_table_nine_and_the_project_tables() -> None:
+    ledger = load_ledger(EXAMPLE, PROFILE)
+    unit = ledger.budget.units[0]
+    project = unit.projects[0]
+    line = project.lines[0].model_copy(update={"source": FundSource.GOVERNMENT_FUND})
+    projects = [project.model_copy(update={"lines": [line, *project.lines[1:]]}), *unit.projects[1:]]
+    other = build_ledger(
+        ledger.budget.model_copy(update={"units": [unit.model_copy(update={"projects": projects})]}),
+        ledger.catalog,
+        ledger.settings,
+    )
+    tables = {t.number: t for t in build_tables(other, PROFILE)}
+    nine = tables[9].parts[0].rows
+    assert [r.values[4] for r in nine] == ["合计", ORG, "水文测报"]
+    twelve = Decimal("12.00")
+    assert nine[0].values[5:] == (twelve, None, None, None, None, None, twelve, twelve, None)
+    assert tables[9].note == ""
+    eleven = {r.values[1]: r.values for r in tables[11].parts[0].rows}
+    assert eleven["水文站网运行维护"][3:6] == (Decimal("20.00"), Decimal("8.00"), Decimal("12.00"))
+    four = tables[4].parts[0].rows
+    spent = ("一、本年支出", Decimal("431.05"), Decimal("419.05"), Decimal("379.05"), Decimal("12.00"), None)
+    assert four[0].values[2:] == spent
+
+
 # --- the Excel input workbook --------------------------------------------------------------------------------
 
 
