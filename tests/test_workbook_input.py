@@ -71,6 +71,8 @@ EXAMPLES = {
     # the optional facts of the other layouts: unit rank, assets snapshot, spending plans, unit-wide indicators …
     "laiyuan": GUANGYUAN.parent / "laiyuan-2020",
     "wanyuan": GUANGYUAN.parent / "wanyuan-2023",
+    # the Henan facts: division names, vehicles by kind, per-type last-year figures, named tasks, duty targets
+    "qinglanhu": GUANGYUAN.parent / "qinglanhu-2022",
 }
 SHEET_ORDER = [
     "填表说明",
@@ -84,6 +86,7 @@ SHEET_ORDER = [
     "项目明细",
     "绩效指标",
     "整体绩效指标",
+    "年度主要任务",
     "收入",
     "政府采购",
     "文字说明",

@@ -128,7 +128,14 @@ def unit_weights(ctx: CheckContext) -> Iterator[Finding]:
     for u, unit in enumerate(ctx.ledger.budget.units):
         if unit.performance is None or not unit.performance.indicators:
             continue
-        total = sum((i.weight for i in unit.performance.indicators), Decimal(0))
+        unweighted = [i for i, indicator in enumerate(unit.performance.indicators) if indicator.weight is None]
+        if unweighted:  # weights are optional in the model (some layouts print none), required by this rule
+            yield Finding(
+                f"“{unit.name}”有 {len(unweighted)} 个整体绩效指标没有权重（weight）",
+                ("units", u, "performance", "indicators", unweighted[0]),
+            )
+            continue
+        total = sum((i.weight or Decimal(0) for i in unit.performance.indicators), Decimal(0))
         if total != 100:
             yield Finding(
                 f"“{unit.name}”整体绩效指标权重之和为 {total.normalize():f}，应为 100",

@@ -26,7 +26,6 @@ VOCABULARY = {
     "成本指标": {"经济成本指标", "社会成本指标", "生态环境成本指标"},
     "满意度指标": {"服务对象满意度指标", "满意度指标"},
 }
-KNOWN_LEVEL2 = set().union(*VOCABULARY.values())
 QUANTITATIVE = {"≥", "≤", "=", ">", "<"}
 _NUMBER = re.compile(r"^\s*[≥≤><=＝]?\s*([+-]?\d+(?:\.\d+)?)\s*(\S*)\s*$")
 _WAN_IN_TEXT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*万元")
@@ -71,17 +70,23 @@ def indicators_unique(ctx: CheckContext) -> Iterator[Finding]:
 
 @rule("BG-C192", Severity.WARNING, "指标层级名称不规范", "an indicator's 一级 / 二级 label is outside the framework")
 def indicator_vocabulary(ctx: CheckContext) -> Iterator[Finding]:
-    """一级指标 and 二级指标 come from the framework's closed lists, not free text."""
+    """一级指标 and 二级指标 come from the framework's closed lists, not free text.
+
+    Unit-wide indicators use the profile's own list where it states one (``checks.unit_indicator_levels``).
+    """
+    unit_levels = {k: set(v) for k, v in ctx.ledger.settings.checks.unit_indicator_levels.items()}
     for u, unit in enumerate(ctx.ledger.budget.units):
         for path, owner, indicators in _indicator_lists(unit, u):
+            levels = unit_levels if unit_levels and "performance" in path else VOCABULARY
+            known = set().union(*levels.values())
             for i, indicator in enumerate(indicators):
-                allowed = VOCABULARY.get(indicator.level1)
+                allowed = levels.get(indicator.level1)
                 if allowed is None:
                     yield Finding(
-                        f"{owner}的一级指标“{indicator.level1}”不在标准指标体系中（可选：{'、'.join(VOCABULARY)}）",
+                        f"{owner}的一级指标“{indicator.level1}”不在标准指标体系中（可选：{'、'.join(levels)}）",
                         (*path, i, "level1"),
                     )
-                elif indicator.level2 not in KNOWN_LEVEL2 and not indicator.level2.endswith("满意度指标"):
+                elif indicator.level2 not in known and not indicator.level2.endswith("满意度指标"):
                     # a known label under the wrong 一级 is BG-C118's; this is a label no framework has
                     yield Finding(
                         f"{owner}的二级指标“{indicator.level2}”不是标准名称"

@@ -194,6 +194,8 @@ def _unit_rows(unit: Unit, add: Any, previews: dict[str, str] | None = None) -> 
             add("绩效指标", indicator, unit=code, project=project.code)
     for unit_indicator in unit.performance.indicators if unit.performance else ():
         add("整体绩效指标", unit_indicator, unit=code)
+    for task in unit.performance.tasks if unit.performance else ():
+        add("年度主要任务", task, unit=code)
     for entry in unit.income:
         add("收入", entry, unit=code)
     for purchase in unit.procurement:

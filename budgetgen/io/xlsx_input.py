@@ -418,6 +418,14 @@ def read_workbook(data: bytes, name: str) -> tuple[dict[str, Any], CellPositions
         entry = {}
         _put(entry, row, ("units", u, "performance", "indicators", len(indicators)), positions, ("unit",))
         indicators.append(entry)
+    for row in reader.rows(sheets["年度主要任务"], required=False):
+        if (found := owner(row)) is None:
+            continue
+        u, unit = found
+        tasks = unit.setdefault("performance", {}).setdefault("tasks", [])
+        entry = {}
+        _put(entry, row, ("units", u, "performance", "tasks", len(tasks)), positions, ("unit",))
+        tasks.append(entry)
     _simple(reader, sheets["收入"], "income", owner, positions)
     if "政府采购" in reader.book.sheetnames:  # the sheet is where procurement is stated: empty means none
         for unit in units:
