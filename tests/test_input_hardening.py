@@ -271,3 +271,21 @@ def test_load_errors_are_input_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError) as raised:
         load_budget(path)
     assert [d.code for d in raised.value.diagnostics] == ["BG-E013"]
+
+
+def test_text_the_pdf_cannot_set_is_refused_before_rendering(tmp_path: Path) -> None:
+    # before: check passed, and render --pdf failed with BG-E060 located only at "budgetgen"
+    text = '    texts:\n      functions: "负责\\L社会保险"\n    staff:\n'
+    path = write(tmp_path, variant("    staff:\n", text))
+    result = run("render", path, "-o", tmp_path / "out", "--pdf", "--draft")
+    assert result.exit_code == 2
+    located(said(result), "BG-E012", "budget.yaml:13:18")
+    assert "BG-E060" not in said(result)
+
+
+def test_blank_text_is_refused_not_kept_as_nothing(tmp_path: Path) -> None:
+    # a workbook cell cannot tell "" from no value: blank text would not survive the round trip
+    path = write(tmp_path, variant("    staff:\n", '    texts:\n      key_work: " "\n    staff:\n'))
+    result = run("check", path)
+    assert result.exit_code == 2
+    located(said(result), "BG-E012", "budget.yaml:13:17")

@@ -328,8 +328,9 @@ def _listed(value: Any) -> Any:
 
 _SINGLE_LINE = BeforeValidator(_text_checker(multiline=False))
 Name = Annotated[str, Field(min_length=1, max_length=200), _SINGLE_LINE]
-ShortText = Annotated[str, _SINGLE_LINE]  # phone, 度量单位 …: give the field its max_length
-Text = Annotated[str, Field(max_length=20000), BeforeValidator(_text_checker(multiline=True))]
+# Blank text is refused rather than kept as "": a workbook cell cannot tell "" from nothing.
+ShortText = Annotated[str, Field(min_length=1), _SINGLE_LINE]  # phone, 度量单位 …: give the field its max_length
+Text = Annotated[str, Field(min_length=1, max_length=20000), BeforeValidator(_text_checker(multiline=True))]
 ListedName = Annotated[Name, AfterValidator(_listed)]
 Line = Annotated[str, Field(min_length=1, max_length=20000), _SINGLE_LINE]  # one of several lines of a cell
 Count = Annotated[
