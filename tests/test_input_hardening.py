@@ -289,3 +289,17 @@ def test_blank_text_is_refused_not_kept_as_nothing(tmp_path: Path) -> None:
     result = run("check", path)
     assert result.exit_code == 2
     located(said(result), "BG-E012", "budget.yaml:13:17")
+
+
+def test_a_flood_of_errors_is_told_in_a_hundred_lines(tmp_path: Path) -> None:
+    # before: one diagnostic per wrong value (a million lines, minutes and gigabytes for an 8 MB file)
+    flood = "".join(f"extra{n}: 1\n" for n in range(5000))
+    path = write(tmp_path, BASE + flood)
+    with pytest.raises(InputError) as raised:
+        load_budget(path)
+    diagnostics = raised.value.diagnostics
+    assert len(diagnostics) == 101
+    assert diagnostics[0].code == "BG-E011"
+    assert diagnostics[0].location.line == 40
+    assert diagnostics[-1].code == "BG-E004"
+    assert "另有 4900 处错误未列出" in diagnostics[-1].message

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -23,6 +24,7 @@ from budgetgen.model.references import problems
 from budgetgen.model.types import AmountUnit
 
 INPUT_NAMES = ("budget.yaml", "budget.yml", "budget.xlsx")
+MAX_DIAGNOSTICS = 100
 SUFFIXES = (".yaml", ".yml", ".xlsx")
 M = TypeVar("M", bound=BaseModel)
 
@@ -136,7 +138,11 @@ def validate(model: type[M], data: Any, file: str, positions: Locator, context: 
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
-        raise InputError(diagnostics_from(exc, model, file, positions)) from None
+        listed = list(islice(diagnostics_from(exc, model, file, positions), MAX_DIAGNOSTICS))
+        more = exc.error_count() - len(listed)
+        if more > 0:  # a file of a million wrong values is told in a hundred lines, not a million
+            listed.append(Diagnostic("BG-E004", f"另有 {more} 处错误未列出，请先改正上面的错误", Location(file)))
+        raise InputError(listed) from None
 
 
 def _context(data: Any) -> dict[str, Any]:
