@@ -7,6 +7,7 @@ changed value.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -303,3 +304,37 @@ def test_a_flood_of_errors_is_told_in_a_hundred_lines(tmp_path: Path) -> None:
     assert diagnostics[0].location.line == 40
     assert diagnostics[-1].code == "BG-E004"
     assert "另有 4900 处错误未列出" in diagnostics[-1].message
+
+
+# --- the same rules hold for a workbook, located at its cell -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "code", "message"),
+    [
+        ("人员", "D2", "9_6", "BG-E013", "“9_6”不是数字"),
+        ("人员", "D2", "４０", "BG-E013", "“４０”不是数字"),
+        ("单位", "G2", 1e300, "BG-E013", "过大"),
+        ("绩效指标", "I2", "1e5", "BG-E013", "不是数字"),
+        ("单位", "B2", "广元市\u2028社会保险事务中心", "BG-E012", "U+2028"),
+        ("单位", "B2", "广元市社会保险事务中心\x85", "BG-E012", "U+0085"),
+        ("项目", "H2", "第一条\u2028第二条", "BG-E012", "U+2028"),
+    ],
+    ids=["headcount-9_6", "headcount-wide", "divisions-huge", "weight-1e5", "name-U2028", "name-NEL", "goal-U2028"],
+)
+def test_workbook_cells_follow_the_same_rules(
+    sheet: str, cell: str, value: object, code: str, message: str, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from .conftest import GUANGYUAN
+    from .test_workbook_input import compact_template
+
+    book = load_workbook(io.BytesIO(compact_template(load_budget(GUANGYUAN))))
+    book[sheet][cell].value = value
+    path = tmp_path / "budget.xlsx"
+    book.save(path)
+    result = run("check", path)
+    assert result.exit_code == 2, said(result)
+    located(said(result), code, f"{sheet}!{cell}")
+    assert message in said(result)
