@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from typing import Annotated, Any
@@ -277,38 +276,33 @@ Code = Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")]
 # Characters no text of a budget may hold: control characters (the published name would differ
 # from the input, or a terminal would obey them), line and paragraph separators the PDF cannot
 # set, surrogates, bidirectional overrides (text that reads differently than it is) and noncharacters.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _bad_character(ch: str, multiline: bool) -> bool:
-    if ch == "\n":
-        return not multiline
-    if ch == "\t":
-        return not multiline
-    code = ord(ch)
-    if ch in _BIDI_CONTROLS or (code & 0xFFFE) == 0xFFFE or 0xFDD0 <= code <= 0xFDEF:
-        return True
-    return unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp")
+_NONCHARACTERS = r"\ufdd0-\ufdef" + "".join(
+    rf"\U{plane + 0xFFFE:08x}\U{plane + 0xFFFF:08x}" for plane in range(0, 0x110000, 0x10000)
+)
+_REFUSED = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff" + _NONCHARACTERS
+_BAD_IN_TEXT = re.compile(f"[{_REFUSED}]")  # a text keeps its line breaks and tabs
+_BAD_IN_LINE = re.compile(f"[{_REFUSED}\\n\\t]")  # a name or a line has neither
 
 
 def _text_checker(multiline: bool) -> Any:
     """A validator run before stripping, so that a control character at either end is refused too."""
+    bad = _BAD_IN_TEXT if multiline else _BAD_IN_LINE
 
     def check(value: Any) -> Any:
         if not isinstance(value, str):
             return value
         if "\r\n" in value:  # a Windows line break is a line break
             value = value.replace("\r\n", "\n")
-        inner = value.strip(" \t\n")  # ordinary blanks at the ends are stripped anyway
-        for ch in inner:
-            if _bad_character(ch, multiline):
-                where = value.index(ch) + 1
-                if ch == "\n":
-                    message = "不能换行（第 {where} 个字符处有换行）"
-                else:
-                    message = "含有不允许的字符 U+{code}（控制字符或排版无法显示的字符，在第 {where} 个字符处），请删除"
-                raise PydanticCustomError("text", message, {"code": f"{ord(ch):04X}", "where": where})
-        return value
+        found = bad.search(value.strip(" \t\n"))  # ordinary blanks at the ends are stripped anyway
+        if found is None:
+            return value
+        ch = found.group()
+        where = value.index(ch) + 1
+        if ch == "\n":
+            message = "不能换行（第 {where} 个字符处有换行）"
+        else:
+            message = "含有不允许的字符 U+{code}（控制字符或排版无法显示的字符，在第 {where} 个字符处），请删除"
+        raise PydanticCustomError("text", message, {"code": f"{ord(ch):04X}", "where": where})
 
     return check
 
