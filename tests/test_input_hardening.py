@@ -338,3 +338,14 @@ def test_workbook_cells_follow_the_same_rules(
     assert result.exit_code == 2, said(result)
     located(said(result), code, f"{sheet}!{cell}")
     assert message in said(result)
+
+
+def test_a_mapping_of_too_many_keys_is_refused_where_it_overflows(tmp_path: Path) -> None:
+    flood = "".join(f"k{n}: 1\n" for n in range(10_001))
+    path = write(tmp_path, "format_version: 1\n" + flood)
+    with pytest.raises(InputError) as raised:
+        load_budget(path)
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "BG-E004"
+    assert diagnostic.location.line == 10_001  # format_version and k0 … k9998 are the 10,000 allowed
+    assert "键过多" in diagnostic.message

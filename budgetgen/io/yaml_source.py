@@ -20,6 +20,7 @@ from budgetgen.diagnostics import Diagnostic, InputError, Location, Path
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NODES = 1_000_000
 MAX_DEPTH = 64
+MAX_KEYS = 10_000  # keys of one mapping: a budget's largest has a few hundred
 
 try:  # the C composer is ~10x faster; both give the same nodes and marks
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
@@ -146,6 +147,8 @@ class _Builder:
             if key == "<<":
                 raise self.fail("BG-E006", "不支持 YAML 合并键“<<”，请直接写出字段", key_event, path)
             child = (*path, key)
+            if len(result) >= MAX_KEYS:
+                raise self.fail("BG-E004", f"YAML 映射的键过多（超过 {MAX_KEYS} 个）", key_event, child)
             if key in result:
                 first = self.positions.keys.get(child, (0, 0))
                 raise self.fail("BG-E005", f"键“{key}”重复（第一次出现在第 {first[0]} 行）", key_event, child)
