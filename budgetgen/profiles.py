@@ -131,12 +131,12 @@ def available_profiles() -> list[str]:
 @cache
 def load_profile(name: str = DEFAULT_PROFILE) -> ProfileSettings:
     """The settings of a profile by name; unknown names and bad settings are located errors."""
-    from budgetgen.io.load import validate  # the loader's error mapping, shared
+    from budgetgen.io.load import read_bytes, validate  # the loader's file reading and error mapping, shared
 
     folder = templates_root() / name
     file = folder / "profile.yaml"
     if not file.is_file():
         known = "、".join(available_profiles())
         raise InputError([Diagnostic("BG-E030", f"没有名为“{name}”的样式（可用：{known}）", Location(name))])
-    data, positions = read_yaml(file.read_bytes(), str(file))
+    data, positions = read_yaml(read_bytes(file), str(file))  # a regular file, bounded
     return validate(ProfileSettings, data, str(file), positions, {})

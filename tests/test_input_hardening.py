@@ -349,3 +349,21 @@ def test_a_mapping_of_too_many_keys_is_refused_where_it_overflows(tmp_path: Path
     assert diagnostic.code == "BG-E004"
     assert diagnostic.location.line == 10_001  # format_version and k0 … k9998 are the 10,000 allowed
     assert "键过多" in diagnostic.message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_profile_files_are_read_as_regular_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from budgetgen import profiles
+    from budgetgen.package.spec import load_tables_spec
+
+    root = tmp_path / "templates"
+    shutil.copytree(profiles.templates_root() / "sichuan-2025", root / "mine")
+    (root / "mine" / "tables.yaml").unlink()
+    os.mkfifo(root / "mine" / "tables.yaml")  # before: the read blocked for ever
+    monkeypatch.setattr(profiles, "templates_root", lambda: root)
+    with pytest.raises(InputError) as raised:
+        load_tables_spec.__wrapped__("mine")
+    assert raised.value.diagnostics[0].code == "BG-E001"
+    assert "不是普通文件" in raised.value.diagnostics[0].message
