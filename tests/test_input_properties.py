@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
@@ -31,6 +31,7 @@ from budgetgen.cli import cli
 from budgetgen.diagnostics import InputError
 from budgetgen.io.load import load_budget
 from budgetgen.io.yaml_source import read_yaml
+from budgetgen.profiles import available_profiles
 
 from .conftest import GUANGYUAN
 from .test_workbook_input import compact_template
@@ -107,14 +108,17 @@ EDITS = st.lists(
 )
 
 
-def mutated(data: Any, edits: list[tuple[int, str, Any]]) -> Any:
-    """A copy of ``data`` with the edits applied: the n-th path (mod their number) deleted or replaced."""
+Edit = tuple[int | tuple[Any, ...], str, Any]
+
+
+def mutated(data: Any, edits: list[Edit]) -> Any:
+    """A copy of ``data`` with the edits applied: the n-th path (mod their number), or a given one, changed."""
     data = copy.deepcopy(data)
-    for number, action, value in edits:
+    for where, action, value in edits:
         paths = [p for p in _paths(data) if p]
         if not paths:
             break
-        path = paths[number % len(paths)]
+        path = where if isinstance(where, tuple) else paths[where % len(paths)]
         parent = _at(data, path[:-1])
         if action == "delete":
             del parent[path[-1]]
@@ -148,15 +152,25 @@ def _dump(data: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
+PROFILES = st.sampled_from(available_profiles())
+
+
+def check_and_render(path: Path, profile: str) -> None:
+    """``check`` and a draft ``render --xlsx`` (a draft renders past findings, so more code runs)."""
+    answered(["check", str(path), "--profile", profile])
+    answered(["render", str(path), "-o", str(path.parent / "out"), "--xlsx", "--draft", "--profile", profile])
+
+
 @PROPERTY
-@given(edits=EDITS)
-def test_mutated_yaml_is_answered(edits: list[tuple[int, str, Any]]) -> None:
+@given(edits=EDITS, profile=PROFILES)
+@example(edits=[(("units", 0, "assets", "building_area"), "replace", "1e999999999")], profile="hebei-2020")
+@example(edits=[(("units", 0, "staff", 0, "headcount"), "replace", "9" * 40)], profile="sichuan-2025")
+def test_mutated_yaml_is_answered(edits: list[Edit], profile: str) -> None:
     data = mutated(WORKED, edits)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "budget.yaml"
         path.write_text(_dump(data), encoding="utf-8")
-        answered(["check", str(path)])
-        answered(["render", str(path), "-o", str(Path(folder) / "out"), "--xlsx"])
+        check_and_render(path, profile)
 
 
 WORKBOOK = compact_template(load_budget(GUANGYUAN))
@@ -186,8 +200,9 @@ CELL_VALUES = st.one_of(
 
 @PROPERTY
 @given(edits=st.lists(st.tuples(st.sampled_from(SHEETS), st.integers(1, 4), st.integers(1, 8), CELL_VALUES),
-                      min_size=1, max_size=3))  # fmt: skip
-def test_mutated_workbook_is_answered(edits: list[tuple[str, int, int, Any]]) -> None:
+                      min_size=1, max_size=3), profile=PROFILES)  # fmt: skip
+@example(edits=[("单位", 2, 26, "1e999999999")], profile="hebei-2020")  # 房屋面积: was exit 3
+def test_mutated_workbook_is_answered(edits: list[tuple[str, int, int, Any]], profile: str) -> None:
     book = load_workbook(io.BytesIO(WORKBOOK))
     for sheet, row, column, value in edits:
         cell = book[sheet].cell(row, column)
@@ -201,8 +216,7 @@ def test_mutated_workbook_is_answered(edits: list[tuple[str, int, int, Any]]) ->
             book.save(path)
         except (ValueError, TypeError):
             return
-        answered(["check", str(path)])
-        answered(["render", str(path), "-o", str(Path(folder) / "out"), "--xlsx"])
+        check_and_render(path, profile)
 
 
 # --- the round trip: the same model back, or a located refusal -----------------------------------------------
