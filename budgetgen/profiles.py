@@ -188,10 +188,12 @@ class ProfileSource:
         """The first of the folders that holds ``name``; a file resolving outside its folder is refused."""
         for folder in self.folders:
             candidate = folder / name
-            if candidate.is_file() or candidate.is_symlink():
+            if candidate.exists() or candidate.is_symlink():
                 resolved = candidate.resolve()
-                if not resolved.is_relative_to(folder) or not resolved.is_file():
+                if not resolved.is_relative_to(folder):
                     raise _profile_error(f"样式文件“{name}”指向样式文件夹以外，不予读取", str(candidate))
+                if not resolved.is_file():  # a FIFO or a device would block or never end
+                    raise _profile_error(f"样式文件“{name}”不是普通文件，不予读取", str(candidate))
                 return resolved
         raise _profile_error(f"样式缺少文件“{name}”", str(self.folders[0]))
 

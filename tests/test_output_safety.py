@@ -106,7 +106,8 @@ def long_runs_input(tmp_path: Path) -> Path:
     text = variant(
         "        name: 信息化建设\n", f"        name: 信息化建设{URL[:150]}\n        purpose: 用于{DIGITS}\n"
     )
-    texts = f"    texts:\n      functions: 负责{URL}的建设。\n      key_work: 编号{DIGITS}。\n    staff:\n"
+    functions = f"负责{URL}的建设，编号{DIGITS}。"  # every profile prints the 职能
+    texts = f"    texts:\n      functions: {functions}\n      key_work: 编号{DIGITS}。\n    staff:\n"
     return write(tmp_path, variant("    staff:\n", texts, text))
 
 
