@@ -537,7 +537,8 @@ def serve(
         try:
             token = token_file.read_text(encoding="utf-8").splitlines()[0].strip()
         except (OSError, UnicodeError, IndexError):
-            raise click.BadParameter("无法读取口令文件（应为文本文件，第一行是口令）", param_hint="--token-file") from None
+            message = "无法读取口令文件（应为文本文件，第一行是口令）"
+            raise click.BadParameter(message, param_hint="--token-file") from None
     try:
         ServeSettings(Path("."), host, port, token)
     except UnsafeStart as refused:

@@ -34,8 +34,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from budgetgen.checks.report import as_json
-from budgetgen.money import format_wan
 from budgetgen.diagnostics import SEVERITY_ZH, Diagnostic, InputError
+from budgetgen.money import format_wan
 from budgetgen.serve import work
 from budgetgen.serve.settings import LOOPBACK_NAMES, ServeSettings
 from budgetgen.serve.uploads import SUFFIXES, Upload, UploadStore
@@ -80,9 +80,9 @@ def create_app(settings: ServeSettings) -> Starlette:
     pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="budgetgen-render")
     queue: list[Future[Any]] = []
 
-    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         session = request.state.session
-        text = env.get_template(name).render(csrf=settings.sign("csrf:" + session), **context)
+        text = env.get_template(template).render(csrf=settings.sign("csrf:" + session), **context)
         return HTMLResponse(text, status_code=status)
 
     def problem(request: Request, status: int, message: str) -> Response:
@@ -130,7 +130,9 @@ def create_app(settings: ServeSettings) -> Starlette:
                 response = await call_next(request)
         except Exception:
             log.exception("request failed: %s %s", request.method, request.url.path)
-            response = problem(request, 500, "服务器处理这个请求时出错了。请重试；如果仍然出错，请把文件交给信息技术同事。")
+            response = problem(
+                request, 500, "服务器处理这个请求时出错了。请重试；如果仍然出错，请把文件交给信息技术同事。"
+            )
         if fresh:
             response.set_cookie(SESSION_COOKIE, request.state.session, httponly=True, samesite="strict")
         response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
@@ -141,13 +143,13 @@ def create_app(settings: ServeSettings) -> Starlette:
 
     # ---- uploads --------------------------------------------------------------------------------------
 
-    async def read_form(request: Request, csrf: bool = True) -> tuple[dict[str, str], UploadFile | None]:
-        """The form's fields and its one file; size and field count bounded, the CSRF token checked."""
+    async def read_form(request: Request, csrf: bool = True) -> tuple[dict[str, str], tuple[str, bytes] | None]:
+        """The form's fields and its one file (name, bytes); size and field count bounded, the CSRF token checked."""
         length = request.headers.get("content-length")
         if length is None or not length.isdigit():
             raise HTTPException(411, "请求缺少内容长度。")
         if int(length) > settings.max_upload + 64 * 1024:
-            raise HTTPException(413, f"文件太大：上限 {settings.max_upload // (1024 * 1024)} MB。")
+            raise HTTPException(413, f"文件太大：上限 {mb(settings.max_upload)}。")
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
             raise HTTPException(415, "请用表单上传文件（multipart/form-data）。")
         parser = _InMemory(request.headers, request.stream(), max_files=1, max_fields=8, max_part_size=4096)
@@ -155,29 +157,31 @@ def create_app(settings: ServeSettings) -> Starlette:
             form = await parser.parse()
         except MultiPartException as error:
             raise HTTPException(400, f"表单无法读取：{error.message}") from None
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
-        if csrf and not secrets.compare_digest(
-            fields.get("csrf", ""), settings.sign("csrf:" + request.state.session)
-        ):
+        try:
+            fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+            files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+            upload = (files[0].filename or "", await files[0].read(settings.max_upload + 1)) if files else None
+        finally:
+            await form.close()
+        if csrf and not secrets.compare_digest(fields.get("csrf", ""), settings.sign("csrf:" + request.state.session)):
             raise HTTPException(403, "页面已过期或请求来自其他网站（CSRF 保护）：请回到首页重新操作。")
-        return fields, files[0] if files else None
+        return fields, upload
 
-    async def save_upload(request: Request, file: UploadFile | None, profile: str) -> Upload:
+    async def save_upload(request: Request, file: tuple[str, bytes] | None, profile: str) -> Upload:
         """The upload checked for type and size, saved under its fixed name in a new folder."""
-        if file is None or not file.filename:
+        if file is None or not file[0]:
             raise HTTPException(400, "没有选择文件。")
-        suffix = Path(file.filename.replace("\\", "/")).suffix.lower()
+        name, data = file
+        suffix = Path(name.replace("\\", "/")).suffix.lower()
         if suffix not in SUFFIXES:
             raise HTTPException(415, "只能上传 Excel 输入表（.xlsx）或 YAML 文件（.yaml、.yml）。")
-        data = await file.read(settings.max_upload + 1)
         if len(data) > settings.max_upload:
-            raise HTTPException(413, f"文件太大：上限 {settings.max_upload // (1024 * 1024)} MB。")
+            raise HTTPException(413, f"文件太大：上限 {mb(settings.max_upload)}。")
         if not data:
             raise HTTPException(400, "上传的文件是空的。")
         if suffix == ".xlsx" and not data.startswith(XLSX_MAGIC):
             raise HTTPException(415, "这个文件不是 Excel 工作簿（.xlsx）：请在 Excel 中“另存为” .xlsx 后再上传。")
-        return store.create(request.state.session, file.filename, valid_profile(profile), data, suffix)
+        return store.create(request.state.session, name, valid_profile(profile), data, suffix)
 
     def valid_profile(profile: str | None) -> str:
         """Only the built-in layouts: a profile given as a folder path would read the server's disk."""
@@ -204,7 +208,7 @@ def create_app(settings: ServeSettings) -> Starlette:
         profiles = [(name, load_profile(name).description or load_profile(name).title) for name in available_profiles()]
         return page(
             request, "index.html", years=years, latest=years[-1], profiles=profiles, default_profile=DEFAULT_PROFILE,
-            expiry_minutes=max(1, round(settings.expiry / 60)), max_mb=settings.max_upload // (1024 * 1024),
+            expiry_minutes=max(1, round(settings.expiry / 60)), max_mb=mb(settings.max_upload),
         )  # fmt: skip
 
     async def template_download(request: Request) -> Response:
@@ -222,7 +226,9 @@ def create_app(settings: ServeSettings) -> Starlette:
         try:
             text = fields.get("year", "")
             year = int(text) if text.isdigit() and len(text) == 4 else None
-            data, notes = await run_in_threadpool(work.new_year_workbook, upload.input, upload.name, upload.profile, year)
+            data, notes = await run_in_threadpool(
+                work.new_year_workbook, upload.input, upload.name, upload.profile, year
+            )
         finally:
             store.remove(upload)
         if data is None:
@@ -234,6 +240,7 @@ def create_app(settings: ServeSettings) -> Starlette:
         fields, file = await read_form(request)
         upload = await save_upload(request, file, fields.get("profile", ""))
         upload.result = await run_in_threadpool(analyse, upload)
+        store.get(upload.id, upload.session)  # its expiry counts from now, not from before the check
         return RedirectResponse(f"/u/{upload.id}", status_code=303)
 
     def analyse(upload: Upload) -> dict[str, Any]:
@@ -310,7 +317,9 @@ def create_app(settings: ServeSettings) -> Starlette:
         if job is None:
             raise HTTPException(404, "找不到这项生成任务。")
         queue[:] = [f for f in queue if not f.done()]
-        ahead = sum(1 for f in queue if f is not job.get("future") and not f.running()) if job["status"] == "queued" else 0
+        ahead = (
+            sum(1 for f in queue if f is not job.get("future") and not f.running()) if job["status"] == "queued" else 0
+        )
         elapsed = time.monotonic() - job.get("started", job["queued"])
         findings = [d.as_dict() for d in job.get("findings", [])]
         return page(request, "job.html", upload=upload, job_id=request.path_params["job"], job=job, ahead=ahead,
@@ -413,8 +422,13 @@ def create_app(settings: ServeSettings) -> Starlette:
     return app
 
 
+def mb(size: int) -> str:
+    """A size limit as people read it."""
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size} 字节"
+
+
 def download(data: bytes, name: str, kind: str, background: BackgroundTask | None = None) -> Response:
     """Bytes as a file to save, under a name any browser accepts (RFC 5987 for the Chinese)."""
-    ascii_name = "".join(ch if ch.isascii() and ch.isalnum() or ch in "-._" else "_" for ch in name)
+    ascii_name = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-._" else "_" for ch in name)
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(data, media_type=kind, headers={"Content-Disposition": disposition}, background=background)

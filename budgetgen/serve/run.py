@@ -9,9 +9,7 @@ from pathlib import Path
 import click
 
 
-def serve_forever(
-    host: str, port: int, token: str | None, workdir: Path | None, expiry: float, workers: int
-) -> None:
+def serve_forever(host: str, port: int, token: str | None, workdir: Path | None, expiry: float, workers: int) -> None:
     """Serve until interrupted; a temporary work folder goes with the process."""
     import uvicorn
 
