@@ -137,7 +137,7 @@ def create_app(settings: ServeSettings) -> Starlette:
             response.set_cookie(SESSION_COOKIE, request.state.session, httponly=True, samesite="strict")
         response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" would make the Origin of a form "null"
         response.headers["Cache-Control"] = "no-store"
         return response
 
