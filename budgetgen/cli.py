@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from budgetgen import __version__
+from budgetgen import __version__, cli_words
 from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.interrupt import Interrupted, stop_on_signals
 from budgetgen.pipeline import load_ledger
@@ -29,6 +29,7 @@ from budgetgen.summary import summary_json, summary_text
 from budgetgen.terminal import echo, visible
 
 F = TypeVar("F", bound=Callable[..., Any])
+cli_words.install()  # click's own words (usage errors, help headings) in Chinese
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -64,8 +65,8 @@ def report_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("已中断（收到 SIGINT）。", err=True)
             sys.exit(130)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
+        except (click.exceptions.Exit, click.ClickException, SystemExit, BrokenPipeError):
+            raise  # a closed pipe (``| head``) is the reader's choice, not a bug: main() ends quietly
         except RenderWarning as warning:
             problem = Diagnostic("BG-E060", f"PDF 排版时出现问题：{warning}", Location("budgetgen"))
             echo(str(problem), err=True)
@@ -144,6 +145,8 @@ def catalog_option(command: F) -> F:
     return option(wrapper)  # type: ignore[return-value]
 
 
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="不在终端显示进度。")
+
 profile_option = click.option(
     "--profile", default=DEFAULT_PROFILE, show_default=True, help="样式：内置样式名，或样式文件夹的路径。"
 )
@@ -179,6 +182,7 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 @click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则（同 check）。")
 @click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则（同 check）。")
 @catalog_option
+@quiet_option
 @report_errors
 def render(
     input_path: Path,
@@ -188,14 +192,17 @@ def render(
     draft: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    quiet: bool = False,
 ) -> None:
     """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
+    from budgetgen.progress import Progress
     from budgetgen.render.package import RefusedError, render_package
 
     select, ignore = _rule_codes("--select", select), _rule_codes("--ignore", ignore)
+    progress = Progress(quiet)
     try:
         targets = render_package(
-            input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft, select, ignore
+            input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft, select, ignore, progress
         )
     except RefusedError as refused:
         for finding in refused.findings:
@@ -204,6 +211,7 @@ def render(
         sys.exit(1)
     for target in targets:
         echo(str(target))
+    progress.done(targets)
 
 
 @cli.command()
@@ -215,6 +223,13 @@ def render(
 @click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则（不区分大小写，可用逗号分隔）。")
 @click.option("--list-rules", is_flag=True, help="列出全部规则。")
 @catalog_option
+@click.option(
+    "--annotate",
+    metavar="OUT.xlsx",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另存一份输入工作簿：每个问题批注在其单元格上并标色，首页“检查结果”列出全部问题（输入文件不变）。",
+)
+@quiet_option
 @report_errors
 def check(
     inputs: tuple[Path, ...],
@@ -224,6 +239,8 @@ def check(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     list_rules: bool,
+    annotate: Path | None = None,
+    quiet: bool = False,
 ) -> None:
     """检查预算输入：勾稽关系、控制数、绩效目标、科目和文字说明。
 
@@ -235,18 +252,45 @@ def check(
 
     select, ignore = _rule_codes("--select", select), _rule_codes("--ignore", ignore)
     if list_rules:
+        from budgetgen.checks.rules_zh import description
+        from budgetgen.diagnostics import SEVERITY_ZH
+
         for info in rule_catalog():
-            click.echo(f"{info.code}  {info.severity.value:<7}  {info.title}  — {info.description}")
+            click.echo(f"{info.code}  {SEVERITY_ZH[info.severity]}  {info.title}：{description(info.code, info.title)}")
         return
     if not inputs:
         raise click.UsageError("缺少输入 IN")
     findings = []
     unreadable: list[Diagnostic] = []
+    if annotate is not None:
+        from budgetgen.checks.annotate import annotate_workbook
+        from budgetgen.io.load import read_bytes, resolve
+
+        if len(inputs) != 1 or resolve(inputs[0]).suffix.lower() != ".xlsx":
+            raise click.UsageError("--annotate 只能用于一个 Excel 输入工作簿（.xlsx）")
+        if annotate.resolve() == resolve(inputs[0]).resolve():
+            raise click.UsageError("--annotate 的输出不能是输入工作簿本身（输入文件不会被修改）")
+    from budgetgen.progress import Progress
+
+    progress = Progress(quiet)
     for path in inputs:
+        progress(f"检查 {path}")
         try:
-            findings += run_checks(load_context(path, profile), select, ignore)
+            context = load_context(path, profile, lenient=True)  # rules run whenever the model is whole
+            unreadable += context.loaded.problems
+            findings += run_checks(context, select, ignore)
         except InputError as error:
             unreadable += error.diagnostics
+    if annotate is not None:
+        from budgetgen.render.files import write_atomic
+
+        file = resolve(inputs[0])
+        if not any(d.location.file == str(file) and d.location.cell is None for d in unreadable):
+            progress("写入批注工作簿")
+            write_atomic(annotate, annotate_workbook(read_bytes(file), [*unreadable, *findings]))
+            if not progress.shown:
+                click.echo(f"已生成 {annotate}", err=True)
+            progress.done([annotate])
     if output_format == "json":
         echo(as_json([*unreadable, *findings]), as_json=True)
     elif output_format == "junit":
@@ -297,8 +341,9 @@ def diff_command(first: Path, second: Path, profile: str, output_format: str) ->
 )
 @click.option("--year", type=int, default=None, help="空模板的预算年度（用该年或之前最近一年的科目表；默认最新）。")
 @catalog_option
+@quiet_option
 @report_errors
-def template(output: Path, source: Path | None, year: int | None) -> None:
+def template(output: Path, source: Path | None, year: int | None, quiet: bool = False) -> None:
     """生成 Excel 输入模板（下拉列表、填表说明、受保护的表头）。"""
     from budgetgen.catalogs import available_years
     from budgetgen.catalogs.local import ENV_VAR as local_env
@@ -306,22 +351,29 @@ def template(output: Path, source: Path | None, year: int | None) -> None:
     from budgetgen.catalogs.lookup import fallback_note, require_catalog
     from budgetgen.io.load import load_budget
     from budgetgen.io.template import render_template
+    from budgetgen.progress import Progress
     from budgetgen.render.files import write_atomic
 
+    progress = Progress(quiet)
     if source is not None:
+        progress("读取输入")
         loaded = load_budget(source)
+        progress("填写模板")
         data = render_template(loaded.catalog, loaded.budget)
     else:
+        progress("生成空模板")
         chosen = year or available_years()[-1]
         catalog = require_catalog(chosen, "--year")
         note = fallback_note(chosen, catalog, "--year")
         if note is not None:
-            click.echo(str(note), err=True)
+            echo(str(note), err=True)
         if os.environ.get(local_env):
             catalog = read_local(Path(os.environ[local_env]), catalog)
         data = render_template(catalog, year=year)  # 预算年度 filled in only when asked for
+    progress("写入文件")
     write_atomic(output, data)
     echo(str(output))
+    progress.done([output])
 
 
 @cli.command(name="import")
@@ -556,5 +608,10 @@ def schema() -> None:
 
 
 def main() -> None:
-    """Console entry point."""
-    cli(prog_name="budgetgen")
+    """Console entry point; a reader that closes the pipe early (``| head``) ends the output quietly."""
+    try:
+        cli(prog_name="budgetgen")
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)  # Python flushes stdout at exit: let it go nowhere
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)  # 128 + SIGPIPE, as a shell reports a command whose reader went away

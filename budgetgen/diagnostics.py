@@ -35,6 +35,7 @@ class Location:
     column: int | None = None
     cell: str | None = None
     path: Path = ()
+    label: str | None = None  # the column title a workbook user sees for ``path`` (messages name it)
 
     def __str__(self) -> str:
         if self.cell is not None:
@@ -106,6 +107,7 @@ RULES: dict[str, Rule] = {
         Rule("BG-E042", Severity.ERROR, "缺少工作表或列", "a required sheet or column is missing"),
         Rule("BG-E043", Severity.ERROR, "合并单元格", "merged cells where one value per cell belongs"),
         Rule("BG-E044", Severity.ERROR, "公式没有计算结果", "a formula cell without a cached value"),
+        Rule("BG-E045", Severity.ERROR, "未知的列", "a column header not in the template (renamed or added)"),
         Rule("BG-E050", Severity.ERROR, "分片无法合并", "batch shards that miss a unit or render one twice"),
         Rule(
             "BG-E060",
@@ -138,9 +140,11 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = str(self.location)
-        path = format_path(self.location.path)
         text = f"{where}: {SEVERITY_ZH[self.severity]} {self.code} {self.message}"
-        if path:
+        if self.location.cell is not None:  # a workbook: the column title, never an internal field path
+            if self.location.label and self.location.label not in self.message:
+                text += f"（{self.location.label}）"
+        elif path := format_path(self.location.path):
             text += f"（字段 {path}）"
         for hint in self.hints:
             text += f"\n    提示：{hint}"
@@ -158,6 +162,7 @@ class Diagnostic:
             "column": self.location.column,
             "cell": self.location.cell,
             "path": format_path(self.location.path),
+            "column_title": self.location.label,
             "hints": list(self.hints),
         }
 

@@ -10,10 +10,10 @@ from budgetgen.ledger.build import Ledger, build_ledger
 from budgetgen.profiles import DEFAULT_PROFILE, load_profile
 
 
-def load_context(path: Path, profile: str = DEFAULT_PROFILE) -> CheckContext:
-    """Load an input with everything the checks and the renderers need."""
+def load_context(path: Path, profile: str = DEFAULT_PROFILE, lenient: bool = False) -> CheckContext:
+    """Load an input with everything the checks and the renderers need (``lenient``: see ``load_budget``)."""
     settings = load_profile(profile)
-    loaded = load_budget(path)
+    loaded = load_budget(path, lenient=lenient)
     return CheckContext(loaded, build_ledger(loaded.budget, loaded.catalog, settings), profile)
 
 

@@ -101,6 +101,12 @@ class CheckSettings(_Settings):
     # A rule's severity in this layout: error / warning, or off (the same as listing it in ``disabled``).
     rules: dict[str, Literal["error", "warning", "off"]] = Field(default_factory=dict)
     requires: list[str] = Field(default_factory=list)
+    # 元: 委托业务费 from this amount on is expected in 政府采购 (BG-C199). It is the services 分散采购限额,
+    # which each province sets: a profile states its own.
+    procurement_threshold: Decimal = Decimal(500_000)
+    # 一级 → 二级 labels of the unit-wide (部门整体) indicators where a province has its own set (BG-C192);
+    # empty: the project framework's.
+    unit_indicator_levels: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("disabled", "enabled", mode="before")
     @classmethod

@@ -19,7 +19,7 @@ import pytest
 
 import budgetgen.checks  # noqa: F401 - importing the package registers the rules
 from budgetgen.checks.registry import RULES
-from budgetgen.diagnostics import Severity
+from budgetgen.diagnostics import SEVERITY_ZH, Severity
 from tests.conftest import DEMO, EXAMPLES, GUANGYUAN, run
 
 ERROR = Severity.ERROR.value
@@ -81,6 +81,10 @@ GY_T07_GOAL = (
     "        annual_goal: 切实抓好乡村振兴战略，开展促进乡村产业振兴、人才振兴、文化振兴、生态振兴、组织振兴。\n"
 )
 GY_TEXTS = "functions: >-"
+GY_T03_NAMED_AS_T02 = (
+    'name: 社会保险全民参保工作专项经费\n        category: 特定目标类\n        function: "2080109"\n'
+    '        lines:\n          - {econ: "30227"'
+)
 WY_FIRST_WEIGHT = "        execution_weight: 10\n"
 WY_FIRST_GOAL = (
     "        annual_goal: 按时完成各机关事业单位、城镇企业职工等灵活就业人员参保、信息修改、"
@@ -187,14 +191,92 @@ SEEDS: dict[str, Seed] = {
         GUANGYUAN,
         "vehicles_running: 0, reception: 15000}",
         "vehicles_running: 0, reception: 16000}",
-        (At("BG-C140", ERROR, GY_TEXTS),),
+        # where the reason belongs: the texts' three_public mapping (a workbook names the 文字说明 cell)
+        (At("BG-C140", ERROR, "  three_public:\n        reception_purpose", "reception_purpose"),),
     ),
     # no purpose for the 项 2089999 that the unit spends on
     "BG-C141": Seed(
         GUANGYUAN,
         '        "2089999": 本单位按规定为职工缴纳的其他社会保障缴费\n',
         "",
-        (At("BG-C141", ERROR, GY_TEXTS),),
+        (At("BG-C141", ERROR, '      function_purposes:\n        "2080109"', '"2080109"'),),
+    ),
+    # a placeholder year left in a sentence the unit typed
+    "BG-C142": Seed(
+        GUANGYUAN,
+        "change_reason: 2025 年预算人数较上年减少 1 人",
+        "change_reason: 20** 年预算人数较上年减少 1 人",
+        (At("BG-C142", ERROR, "change_reason: 20** 年", "20**"),),
+    ),
+    # two projects named alike: T03 takes T02's name
+    "BG-C190": Seed(
+        GUANGYUAN,
+        "name: 企保、机保代财政管理工作经费（原代管工作经费）",
+        "name: 社会保险全民参保工作专项经费",
+        (At("BG-C190", ERROR, GY_T03_NAMED_AS_T02, "社会保险全民参保工作专项经费"),),
+    ),
+    # T03 lists its first indicator twice
+    "BG-C191": Seed(
+        GUANGYUAN,
+        'name: "媒体线上播出期数", comparison: "≥", value: "20"',
+        'name: "代财政发放机保离退休人次数", comparison: "≥", value: "20"',
+        (At("BG-C191", ERROR, 'name: "代财政发放机保离退休人次数", comparison: "≥", value: "20"', '"代财政'),),
+    ),
+    # a 二级指标 outside the framework
+    "BG-C192": Seed(
+        GUANGYUAN,
+        'level2: 时效指标, name: "退休人员待遇发放完成时间"',
+        'level2: 进度指标, name: "退休人员待遇发放完成时间"',
+        (At("BG-C192", WARNING, 'level2: 进度指标, name: "退休人员待遇发放完成时间"', "进度指标"),),
+    ),
+    # a 定量 (=) indicator whose value is a word
+    "BG-C193": Seed(
+        GUANGYUAN,
+        'name: "离退休人员待遇发放率", comparison: "=", value: "100"',
+        'name: "离退休人员待遇发放率", comparison: "=", value: "全部"',
+        (At("BG-C193", ERROR, 'name: "离退休人员待遇发放率", comparison: "=", value: "全部"', '"全部"'),),
+    ),
+    # a 30 万元 cost indicator in T03, which has 18 万元
+    "BG-C194": Seed(
+        GUANGYUAN,
+        'name: "代发所需的办公资料成本", comparison: "≤", value: "3"',
+        'name: "代发所需的办公资料成本", comparison: "≤", value: "30"',
+        (At("BG-C194", ERROR, 'name: "代发所需的办公资料成本", comparison: "≤", value: "30"', '"30"'),),
+    ),
+    # the unit-wide 服务对象满意度 says 90 where every project says 95
+    "BG-C195": Seed(
+        WANYUAN,
+        'value: "95", unit_of_measure: "%", weight: 10}\n    projects:',
+        'value: "90", unit_of_measure: "%", weight: 10}\n    projects:',
+        (At("BG-C195", WARNING, 'value: "90", unit_of_measure: "%", weight: 10}\n    projects:', '"90"'),),
+    ),
+    # a figure typed in a reason that the package does not have
+    "BG-C196": Seed(
+        GUANGYUAN,
+        "running_cost_change_reason: 2025 年将食堂补助经费 30 万元纳入",
+        "running_cost_change_reason: 2025 年将食堂补助经费 31.5 万元纳入",
+        (At("BG-C196", WARNING, "running_cost_change_reason: 2025 年将食堂补助经费 31.5", "2025 年将"),),
+    ),
+    # a sentence copied from an older draft keeps its year
+    "BG-C197": Seed(
+        GUANGYUAN,
+        "change_reason: 2025 年预算人数较上年减少 1 人",
+        "change_reason: 2023 年预算人数较上年减少 1 人",
+        (At("BG-C197", WARNING, "change_reason: 2023 年", "2023"),),
+    ),
+    # the total fell, the reason speaks of an increase
+    "BG-C198": Seed(
+        GUANGYUAN,
+        "change_reason: 2025 年预算人数较上年减少 1 人",
+        "change_reason: 2025 年预算人数较上年增加 1 人",
+        (At("BG-C198", WARNING, "change_reason: 2025 年预算人数较上年增加", "2025 年预算"),),
+    ),
+    # a 政府购买服务 project (801002-T01) and no procurement entry
+    "BG-C199": Seed(
+        DEMO,
+        "name: 残疾人职业技能培训",
+        "name: 政府购买服务残疾人职业技能培训",
+        (At("BG-C199", WARNING, '      - code: "801002-T01"\n        name: 政府购买服务', 'code: "801002-T01"'),),
     ),
     # 801002 without last year's total
     "BG-C160": Seed(
@@ -260,8 +342,8 @@ SEEDS: dict[str, Seed] = {
     "BG-C180": Seed(
         GUANGYUAN,
         "budget_year: 2025",
-        "budget_year: 2031",
-        (At("BG-C180", WARNING, "budget_year: 2031", "2031"),),
+        "budget_year: 2026",
+        (At("BG-C180", WARNING, "budget_year: 2026", "2026"),),
     ),
     # a text carried by new-year and not yet reviewed
     "BG-C181": Seed(
@@ -406,8 +488,9 @@ def test_list_rules_prints_every_rule() -> None:
     assert [line.split()[0] for line in lines] == sorted(RULES)
     for line in lines:
         code, severity = line.split()[:2]
-        assert severity == RULES[code].severity.value
+        assert severity == SEVERITY_ZH[RULES[code].severity]
         assert RULES[code].title in line
+        assert not re.search(r"[a-z]{3,}", line), line  # described in Chinese (no English words)
 
 
 def junit_cases(xml: str) -> tuple[ET.Element, dict[str, ET.Element]]:

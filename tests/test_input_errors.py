@@ -550,7 +550,7 @@ def test_reference_to_unknown_project(tmp_path: Path) -> None:
         "BG-E026",
         23,
         18,
-        "项目“R09”不在本单位的 projects 中",
+        "项目“R09”不在本单位的项目中",
         "本单位的项目：P01、R01、T01",
         field="units[0].operating_items[0].project",
     )

@@ -71,6 +71,8 @@ EXAMPLES = {
     # the optional facts of the other layouts: unit rank, assets snapshot, spending plans, unit-wide indicators …
     "laiyuan": GUANGYUAN.parent / "laiyuan-2020",
     "wanyuan": GUANGYUAN.parent / "wanyuan-2023",
+    # the Henan facts: division names, vehicles by kind, per-type last-year figures, named tasks, duty targets
+    "qinglanhu": GUANGYUAN.parent / "qinglanhu-2022",
 }
 SHEET_ORDER = [
     "填表说明",
@@ -84,6 +86,7 @@ SHEET_ORDER = [
     "项目明细",
     "绩效指标",
     "整体绩效指标",
+    "年度主要任务",
     "收入",
     "政府采购",
     "文字说明",
@@ -447,8 +450,11 @@ def test_empty_template_imports_to_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert not out.exists()
     assert "BG-E010" in result.stderr
-    assert "缺少必填字段“budget_year”" in result.stderr
-    assert re.search(r"BG-E01[02] .*（字段 units）", result.stderr), result.stderr
+    assert "基本信息!B2: 错误 BG-E010 缺少必填字段“预算年度”" in result.stderr  # the title the accountant sees
+    assert "缺少必填字段“部门代码、部门名称”" in result.stderr
+    assert re.search(r"单位!A1: 错误 BG-E01[02] .*（单位）", result.stderr), result.stderr
+    assert "budget_year" not in result.stderr
+    assert "（字段" not in result.stderr
     assert "未生成任何结果" in result.stderr
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from budgetgen.checks import balance, classification, contributions, performance, required, texts, years  # noqa: F401
+from budgetgen.checks import (  # noqa: F401
+    balance,
+    classification,
+    contributions,
+    performance,
+    required,
+    review,
+    texts,
+    years,
+)
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.registry import RULES, RuleInfo
 from budgetgen.diagnostics import Diagnostic, Severity

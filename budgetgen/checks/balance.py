@@ -9,11 +9,6 @@ from decimal import Decimal
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.registry import Finding, rule
 from budgetgen.diagnostics import Severity
-from budgetgen.money import format_wan, round_wan
-
-
-def _wan(yuan: Decimal) -> str:
-    return f"{format_wan(round_wan(yuan))} 万元"
 
 
 def _key(source: str, carried: bool) -> tuple[str, str]:
@@ -30,8 +25,8 @@ def income_equals_expenditure(ctx: CheckContext) -> Iterator[Finding]:
         spent = sum((f.amount for f in ctx.ledger.facts if f.unit == unit.code), Decimal(0))
         if income != spent:
             yield Finding(
-                f"单位 {unit.code} 收入合计 {_wan(income)} 与支出合计 {_wan(spent)} 不相等"
-                f"（相差 {_wan(income - spent)}）",
+                f"单位 {unit.code} 收入合计 {ctx.money(income)} 与支出合计 {ctx.money(spent)} 不相等"
+                f"（相差 {ctx.money(income - spent)}）",
                 ("units", u, "income"),
             )
 
@@ -57,8 +52,8 @@ def allocations_match_control_numbers(ctx: CheckContext) -> Iterator[Finding]:
                 source, year = key
                 path = ("units", u, "income", where[key]) if key in where else ("units", u, "income")
                 yield Finding(
-                    f"单位 {unit.code} {year}{source}：控制数 {_wan(stated.get(key, Decimal(0)))}，"
-                    f"安排支出 {_wan(spent.get(key, Decimal(0)))}",
+                    f"单位 {unit.code} {year}{source}：控制数 {ctx.money(stated.get(key, Decimal(0)))}，"
+                    f"安排支出 {ctx.money(spent.get(key, Decimal(0)))}",
                     path,
                 )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 
 from budgetgen.io.load import LoadedInput
 from budgetgen.ledger.aggregates import Figures, compute_figures
 from budgetgen.ledger.build import Ledger
+from budgetgen.model.types import AmountUnit
 from budgetgen.package.facts import TextFacts, build_text_facts
 from budgetgen.package.model import Section
 
@@ -19,6 +21,17 @@ class CheckContext:
     loaded: LoadedInput
     ledger: Ledger
     profile: str
+
+    def money(self, yuan: Decimal) -> str:
+        """An amount as a finding shows it: in the input's own unit, exact, with 万元 beside 元.
+
+        A 1 元 imbalance reads ``-1.00 元（-0.0001 万元）``, never ``-0.00 万元``.
+        """
+        wan = (yuan / 10000).normalize()
+        wan_text = f"{wan:,.2f}" if wan == wan.quantize(Decimal("0.01")) else f"{wan:,f}"
+        if self.loaded.input_unit is AmountUnit.WAN:
+            return f"{wan_text} 万元"
+        return f"{yuan:,.2f} 元（{wan_text} 万元）"
 
     @cached_property
     def figures(self) -> Figures:

@@ -25,7 +25,7 @@ def project_has_goal(ctx: CheckContext) -> Iterator[Finding]:
     """Every funded project states its 年度目标."""
     for u, _unit, p, project in _funded(ctx):
         if not project.annual_goal and not project.goals:
-            yield Finding(f"项目“{project.name}”有预算但没有年度目标（annual_goal）", ("units", u, "projects", p))
+            yield Finding(f"项目“{project.name}”有预算但没有年度目标", ("units", u, "projects", p))
 
 
 @rule("BG-C111", Severity.ERROR, "项目支出缺少绩效指标", "a 项目支出 project with money has no indicators")
@@ -33,7 +33,7 @@ def project_has_indicators(ctx: CheckContext) -> Iterator[Finding]:
     """项目支出 projects (特定目标类, 其他运转类) are published with their indicators (附表13)."""
     for u, _unit, p, project in _funded(ctx):
         if not project.category.is_basic and not project.indicators:
-            yield Finding(f"项目“{project.name}”有预算但没有绩效指标（indicators）", ("units", u, "projects", p))
+            yield Finding(f"项目“{project.name}”有预算但没有绩效指标", ("units", u, "projects", p))
 
 
 @rule("BG-C112", Severity.WARNING, "基本支出项目缺少绩效指标", "a 人员类 / 运转类 project has no indicators")
@@ -58,7 +58,7 @@ def weights_add_up(ctx: CheckContext) -> Iterator[Finding]:
         unweighted = [i for i, indicator in enumerate(project.indicators) if indicator.weight is None]
         if unweighted:
             yield Finding(
-                f"项目“{project.name}”有 {len(unweighted)} 个指标没有权重（weight）",
+                f"项目“{project.name}”有 {len(unweighted)} 个指标没有权重",
                 ("units", u, "projects", p, "indicators", unweighted[0]),
             )
             continue
@@ -81,7 +81,7 @@ def indicator_complete(ctx: CheckContext) -> Iterator[Finding]:
         for i, indicator in enumerate(project.indicators):
             if not indicator.unit_of_measure and indicator.comparison.value != "定性":
                 yield Finding(
-                    f"项目“{project.name}”的指标“{indicator.name}”没有度量单位（unit_of_measure）",
+                    f"项目“{project.name}”的指标“{indicator.name}”没有度量单位",
                     ("units", u, "projects", p, "indicators", i),
                 )
 
@@ -98,7 +98,7 @@ def execution_weight_given(ctx: CheckContext) -> Iterator[Finding]:
     for u, _unit, p, project in _funded(ctx):
         if project.indicators and project.execution_weight is None:
             yield Finding(
-                f"项目“{project.name}”未填预算执行率权重（execution_weight），按 {default:f} 计",
+                f"项目“{project.name}”未填预算执行率权重，按 {default:f} 计",
                 ("units", u, "projects", p),
             )
 
@@ -128,7 +128,14 @@ def unit_weights(ctx: CheckContext) -> Iterator[Finding]:
     for u, unit in enumerate(ctx.ledger.budget.units):
         if unit.performance is None or not unit.performance.indicators:
             continue
-        total = sum((i.weight for i in unit.performance.indicators), Decimal(0))
+        unweighted = [i for i, indicator in enumerate(unit.performance.indicators) if indicator.weight is None]
+        if unweighted:  # weights are optional in the model (some layouts print none), required by this rule
+            yield Finding(
+                f"“{unit.name}”有 {len(unweighted)} 个整体绩效指标没有权重（weight）",
+                ("units", u, "performance", "indicators", unweighted[0]),
+            )
+            continue
+        total = sum((i.weight or Decimal(0) for i in unit.performance.indicators), Decimal(0))
         if total != 100:
             yield Finding(
                 f"“{unit.name}”整体绩效指标权重之和为 {total.normalize():f}，应为 100",

@@ -27,6 +27,13 @@ def _walk(value: Any, parts: list[str], path: Path) -> Iterator[tuple[Path, Any]
         yield from _walk(child, rest, (*path, name))
 
 
+def _title(path: Path) -> str:
+    """The title the accountant sees for a field (the workbook's column), never the internal path."""
+    from budgetgen.io.xlsx_input import field_title
+
+    return field_title(path) or str(path[-1])
+
+
 def _empty(value: object) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
@@ -43,8 +50,7 @@ def required_facts(ctx: CheckContext) -> Iterator[Finding]:
     for required in profile.checks.requires:
         for path, value in _walk(ctx.ledger.budget, required.split("."), ()):
             if _empty(value):
-                shown = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
-                yield Finding(f"样式“{profile.name}”需要 {shown}，输入中没有", path)
+                yield Finding(f"样式“{profile.name}”需要“{_title(path)}”，输入中没有", path)
 
 
 _ASSET_PARTS = ("building_value", "vehicles_value", "equipment_value", "other_value")
@@ -61,10 +67,11 @@ def assets_add_up(ctx: CheckContext) -> Iterator[Finding]:
             total = sum((p for p in parts if p is not None), Decimal(0))
             if total != assets.total_value:
                 yield Finding(
-                    f"“{unit.name}”固定资产各项之和 {total:f} 元不等于总额 total_value {assets.total_value:f} 元",
+                    f"“{unit.name}”固定资产各项之和 {ctx.money(total)} "
+                    f"不等于固定资产总额 {ctx.money(assets.total_value)}",
                     (*path, "total_value"),
                 )
         for part, whole in (("office_value", "building_value"), ("office_area", "building_area")):
             small, big = getattr(assets, part), getattr(assets, whole)
             if small is not None and big is not None and small > big:
-                yield Finding(f"“{unit.name}”办公用房（{part}）大于房屋（{whole}）", (*path, part))
+                yield Finding(f"“{unit.name}”的{_title((*path, part))}大于{_title((*path, whole))}", (*path, part))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from budgetgen.checks.context import CheckContext
@@ -14,8 +15,22 @@ from budgetgen.package.text import merged_texts
 THREE_PUBLIC_ITEMS = ("reception", "vehicles", "overseas")
 
 
-def _texts_path(ctx: CheckContext) -> tuple[str | int, ...]:
-    return ("units", 0, "texts")
+def _texts_path(ctx: CheckContext, label: str | None = None) -> tuple[str | int, ...]:
+    """Where a sentence of 文字说明 is (or belongs): the text's own cell when the label names one."""
+    from budgetgen.io.workbook_layout import TEXT_FIELDS
+
+    target = TEXT_FIELDS.get(label or "")
+    if target is None and label and label.endswith("的主要用途"):
+        code = label.split()[0]
+        return ("units", 0, "texts", "function_purposes", code)
+    return ("units", 0, "texts", *target.split(".")) if target else ("units", 0, "texts")
+
+
+def text_label(field: str) -> str:
+    """The 文字说明 label (内容) of a ``texts`` field, e.g. ``three_public.reception_reason``."""
+    from budgetgen.io.workbook_layout import TEXT_FIELDS
+
+    return next((label for label, target in TEXT_FIELDS.items() if target == field), field)
 
 
 @rule(
@@ -29,9 +44,10 @@ def three_public_change_has_reason(ctx: CheckContext) -> Iterator[Finding]:
     for key in THREE_PUBLIC_ITEMS:
         change = facts.three_public_changes[key]
         if change.known and change.direction != "持平" and not getattr(reasons, f"{key}_reason"):
+            label = text_label(f"three_public.{key}_reason")
             yield Finding(
-                f"{getattr(names, key)}比上年{change.direction}，请在 texts.three_public.{key}_reason 说明原因",
-                _texts_path(ctx),
+                f"{getattr(names, key)}比上年{change.direction}，请在文字说明“{label}”中说明原因",
+                _texts_path(ctx, label),
             )
 
 
@@ -48,7 +64,7 @@ def no_missing_text(ctx: CheckContext) -> Iterator[Finding]:
     covered = {f"{getattr(ctx.ledger.settings.three_public_names, k)}变化原因" for k in THREE_PUBLIC_ITEMS}
     for label in dict.fromkeys(_markers(ctx.sections)):
         if label not in covered:
-            yield Finding(f"说明中仍有【待填写：{label}】", _texts_path(ctx))
+            yield Finding(f"说明中仍有【待填写：{label}】", _texts_path(ctx, label))
 
 
 @rule("BG-C150", Severity.WARNING, "缺少上年数", "last year's figures needed for the comparisons are missing")
@@ -59,11 +75,11 @@ def last_year_present(ctx: CheckContext) -> Iterator[Finding]:
         last = unit.last_year
         missing = []
         if last.total is None:
-            missing.append("收支预算总数（total）")
+            missing.append("上年收支预算总数")
         if last.three_public is None:
-            missing.append("“三公”经费（three_public）")
+            missing.append("上年“三公”经费")
         if unit.code in running and last.running_cost is None:
-            missing.append(f"{ctx.ledger.settings.running_cost.name}（running_cost）")
+            missing.append(f"上年{ctx.ledger.settings.running_cost.name}")
         if missing:
             yield Finding(f"单位 {unit.code} 缺少上年数：{'、'.join(missing)}", ("units", u, "last_year"))
 
@@ -101,3 +117,51 @@ def characters_in_font(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(
                 f"字体“{ctx.ledger.settings.pdf_font}”中没有这些字符：{listed}，PDF 中会显示为空框；请改用常用字", path
             )
+
+
+_ROUGH = (
+    (re.compile(r"([。，、；：！？])\1|[，、；：][。！？]|[。！？][，、；：]"), "标点重复"),
+    (re.compile(r"([\u4e00-\u9fff]{2,6})\1"), "词语重复"),
+    # 【待填写】 is BG-C141's and 【待复核】 BG-C181's: one finding per fact
+    (re.compile(r"20[*＊xX×]{2}|[xX×]{2,}|[*＊]{2,}|【(?!待填写|待复核)[^】]{0,20}】|[(（]\s*[)）]"), "未填的占位符"),
+)
+
+
+def _paragraphs(sections: tuple[Section, ...]) -> Iterator[str]:
+    for section in sections:
+        for paragraph in section.paragraphs:
+            yield paragraph.text
+        yield from _paragraphs(section.children)
+
+
+def _source_of(ctx: CheckContext, *snippets: str) -> tuple[str | int, ...]:
+    """The unit text a snippet of the generated text comes from (else where the texts are)."""
+    for snippet in snippets:
+        core = snippet.strip("。，、；：！？")
+        for u, unit in enumerate(ctx.ledger.budget.units):
+            for path, text in _strings(unit.texts.model_dump(mode="json"), ("units", u, "texts")):
+                if core and core in text:
+                    return path
+    return _texts_path(ctx)
+
+
+@rule(
+    "BG-C142",
+    Severity.ERROR,
+    "说明文字不通顺",
+    "the generated text has doubled punctuation, a repeated word or an unfilled placeholder (20**, XX)",
+)
+def text_reads_right(ctx: CheckContext) -> Iterator[Finding]:
+    """The generated text is read again as a reviewer reads it: 。。, 用于用于, 20** or XX left in."""
+    seen: set[tuple[str, str]] = set()
+    for paragraph in _paragraphs(ctx.sections):
+        for pattern, kind in _ROUGH:
+            for match in pattern.finditer(paragraph):
+                if match.group(0) == "……" or (kind, match.group(0)) in seen:
+                    continue
+                seen.add((kind, match.group(0)))
+                around = paragraph[max(0, match.start() - 12) : match.end() + 12]
+                yield Finding(
+                    f"说明文字{kind}：“{match.group(0)}”（见“…{around}…”）",
+                    _source_of(ctx, paragraph[match.start() : match.end() + 6], match.group(0)),
+                )

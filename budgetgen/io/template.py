@@ -76,10 +76,15 @@ def coded(catalog: Catalog, code: str | None, econ: bool = False) -> str | None:
     return f"{code} {table[code].name}" if code in table else code
 
 
+_COUNTS = {"vehicles", "large_equipment", "planned_vehicles", "planned_large_equipment"}  # 0 unless stated
+
+
 def _get(obj: Any, field: str) -> Any:
     for part in field.split("."):
         if obj is None:
             return None
+        if part in _COUNTS and part not in obj.model_fields_set:
+            return None  # an unstated count stays blank (0 would state it)
         obj = getattr(obj, part)
     return obj
 
@@ -118,12 +123,57 @@ def _rows(budget: BudgetInput, catalog: Catalog) -> dict[str, list[list[Any]]]:
         add("单位", unit)
     for rule in budget.contribution_rules:
         add("缴费规则", rule, unit=None)
+    previews = _previews(budget, catalog)
     for unit in budget.units:
-        _unit_rows(unit, add)
+        _unit_rows(unit, add, previews)
     return rows
 
 
-def _unit_rows(unit: Unit, add: Any) -> None:
+def _previews(budget: BudgetInput, catalog: Catalog) -> dict[str, str]:
+    """Each unit text → the sentence of the generated text it is placed in (the default layout's)."""
+    from budgetgen.ledger.build import build_ledger
+    from budgetgen.package.sentences import clean_sentence
+    from budgetgen.package.text import render_text
+    from budgetgen.profiles import DEFAULT_PROFILE, load_profile
+
+    try:
+        ledger = build_ledger(budget, catalog, load_profile(DEFAULT_PROFILE))
+        sections = render_text(ledger, DEFAULT_PROFILE)
+    except Exception:  # a preview is a help, never a reason to fail writing the workbook
+        return {}
+    paragraphs: list[str] = []
+
+    def walk(items: Any) -> None:
+        for section in items:
+            paragraphs.extend(p.text for p in section.paragraphs)
+            walk(section.children)
+
+    walk(sections)
+    found: dict[str, str] = {}
+    texts = [t for unit in budget.units for t in _unit_texts(unit)]
+    for text in texts:
+        core = clean_sentence(text).rstrip("。；，、 ")
+        for paragraph in paragraphs:
+            at = paragraph.find(core)
+            if core and at >= 0:
+                start = max(paragraph.rfind("。", 0, at) + 1, 0)
+                end = paragraph.find("。", at + len(core))
+                found[text] = paragraph[start : end + 1 if end >= 0 else len(paragraph)]
+                break
+    return found
+
+
+def _unit_texts(unit: Unit) -> Iterator[str]:
+    for field in layout.TEXT_FIELDS.values():
+        value = _get(unit.texts, field)
+        if isinstance(value, dict):
+            yield from value.values()
+        elif value:
+            yield value
+
+
+def _unit_rows(unit: Unit, add: Any, previews: dict[str, str] | None = None) -> None:
+    previews = previews or {}
     code = unit.code
     for group in unit.staff:
         add("人员", group, unit=code)
@@ -144,6 +194,8 @@ def _unit_rows(unit: Unit, add: Any) -> None:
             add("绩效指标", indicator, unit=code, project=project.code)
     for unit_indicator in unit.performance.indicators if unit.performance else ():
         add("整体绩效指标", unit_indicator, unit=code)
+    for task in unit.performance.tasks if unit.performance else ():
+        add("年度主要任务", task, unit=code)
     for entry in unit.income:
         add("收入", entry, unit=code)
     for purchase in unit.procurement:
@@ -152,9 +204,9 @@ def _unit_rows(unit: Unit, add: Any) -> None:
         value = _get(unit.texts, field)
         if field == "function_purposes":
             for function, text in value.items():
-                add("文字说明", None, unit=code, field=label, code=function, text=text)
+                add("文字说明", None, unit=code, field=label, code=function, text=text, preview=previews.get(text))
         elif value:
-            add("文字说明", None, unit=code, field=label, code=None, text=value)
+            add("文字说明", None, unit=code, field=label, code=None, text=value, preview=previews.get(value))
 
 
 def _general_values(budget: BudgetInput | None) -> dict[str, Any]:

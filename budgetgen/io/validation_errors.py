@@ -54,7 +54,7 @@ _PATTERN_HINTS = {
 }
 
 
-def _model_at(root: type[BaseModel], path: Path) -> type[BaseModel] | None:
+def model_at(root: type[BaseModel], path: Path) -> type[BaseModel] | None:
     """The model class that holds the last field of ``path`` (for listing its valid fields)."""
     current: Any = root
     for item in path[:-1]:
@@ -65,13 +65,13 @@ def _model_at(root: type[BaseModel], path: Path) -> type[BaseModel] | None:
         field = current.model_fields.get(item)
         if field is None:
             return None
-        current = _unwrap(field.annotation)
+        current = unwrap(field.annotation)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return current
     return None
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap(annotation: Any) -> Any:
     """The model inside list[...], X | None and dict[..., X] annotations."""
     while True:
         args = [a for a in get_args(annotation) if a is not type(None)]
@@ -83,7 +83,7 @@ def _unwrap(annotation: Any) -> Any:
 
 def _label(root: type[BaseModel], path: Path) -> str:
     """A field's Chinese description in brackets (from the model), or nothing."""
-    model = _model_at(root, path)
+    model = model_at(root, path)
     if model is None or not path or not isinstance(path[-1], str):
         return ""
     field = model.model_fields.get(path[-1])
@@ -122,14 +122,15 @@ def diagnostics_from(
         at_key = kind == "extra_forbidden"
         if path and path[-1] == "[key]":  # a dict key failed: point at the key itself
             path, at_key = path[:-1], True
+        location = positions.locate(file, path, at_key=at_key)
         values: dict[str, Any] = {
             "input": _input_text(item.get("input")),
-            "field": str(path[-1]) if path else "",
+            "field": location.label or (str(path[-1]) if path else ""),
             "expected": ctx.get("expected", ""),
             "raw": item.get("msg", ""),
             "pattern_hint": _PATTERN_HINTS.get(str(ctx.get("pattern", "")), ""),
             "message": item.get("msg", ""),
-            "label": _label(root, path),
+            "label": "" if location.label else _label(root, path),
         }
         values.update({k: v for k, v in ctx.items() if k not in values or k == "expected"})
         if kind in ("enum", "literal_error"):
@@ -137,11 +138,10 @@ def diagnostics_from(
         message = template.format(**values)
         hints: tuple[str, ...] = ()
         if kind == "extra_forbidden":
-            model = _model_at(root, path)
+            model = model_at(root, path)
             if model is not None:
                 names = list(model.model_fields)
                 close = difflib.get_close_matches(str(path[-1]), names, n=1)
                 hint = f"可用字段：{', '.join(names)}"
                 hints = ((f"是否应为“{close[0]}”？",) if close else ()) + (hint,)
-        location = positions.locate(file, path, at_key=at_key)
         yield Diagnostic(code, message, location, hints=hints)

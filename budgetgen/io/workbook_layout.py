@@ -118,6 +118,18 @@ SHEETS: tuple[Sheet, ...] = (
             Col("主要任务：人员经费", "performance.main_tasks.personnel", TEXT, 24),
             Col("主要任务：公用经费", "performance.main_tasks.operating", TEXT, 24),
             Col("整体绩效其他说明", "performance.other_notes", TEXT, 24),
+            Col("内设机构名称", "divisions", LIST, 24, False, "多个用“、”分隔"),
+            Col("负责管理的专项转移支付项目", "special_transfers", LIST, 24, False, "多个用“、”分隔"),
+            Col("一般公务用车数", "assets.general_vehicles", INT, 10),
+            Col("一般执法执勤用车数", "assets.enforcement_vehicles", INT, 10),
+            Col("特种专业技术用车数", "assets.special_vehicles", INT, 10),
+            Col("其他用车数", "assets.other_vehicles", INT, 10),
+            Col("50万元以上通用设备数", "assets.general_equipment", INT, 12),
+            Col("100万元以上专用设备数", "assets.special_equipment", INT, 12),
+            Col("上年一般公共预算收支预算数", "last_year.general_public", MONEY, 14),
+            Col("上年政府性基金收支预算数", "last_year.government_fund", MONEY, 14),
+            Col("上年国有资本经营预算收支预算数", "last_year.state_capital", MONEY, 14),
+            Col("年度履职目标（分条）", "performance.duty_targets", LINES, 40, False, "每行一条"),
         ),
     ),
     Sheet(
@@ -238,7 +250,17 @@ SHEETS: tuple[Sheet, ...] = (
         (
             UNIT,
             *INDICATOR,
-            Col("权重", "weight", MONEY, 8, True),
+            Col("权重", "weight", MONEY, 8, False, "样式有权重列时必填"),
+            Col("指标值说明", "description", TEXT, 30),
+        ),
+    ),
+    Sheet(
+        "年度主要任务",
+        "单位整体绩效的年度主要任务：每项任务一行。",
+        (
+            UNIT,
+            Col("任务名称", "name", TEXT, 20, True),
+            Col("主要内容", "content", TEXT, 50, True),
         ),
     ),
     Sheet(
@@ -276,6 +298,7 @@ SHEETS: tuple[Sheet, ...] = (
             Col("内容", "field", TEXT_FIELD, 26, True),
             Col("功能科目", "code", FUNCTION, 30, False, "“功能科目用途”一行填写"),
             Col("文字", "text", TEXT, 80, True),
+            Col("放入的句子（预览）", "preview", TEXT, 80, False, "说明中这段文字所在的句子，供核对；导入时不读取"),
         ),
     ),
 )
@@ -304,6 +327,9 @@ TEXT_FIELDS: dict[str, str] = {
     "分类绩效目标": "performance_by_category",
     "工作保障措施": "performance_measures",
     "其他需说明的事项": "other_matters",
+    "政府性基金预算变化原因": "government_fund_change_reason",
+    "国有资本经营预算变化原因": "state_capital_change_reason",
+    "运行经费主要构成": "running_cost_items",
 }
 
 SHEET_BY_NAME = {sheet.name: sheet for sheet in (GENERAL, *SHEETS)}

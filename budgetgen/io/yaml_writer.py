@@ -45,6 +45,13 @@ def _clean(value: Any) -> Any:
 def budget_yaml(budget: BudgetInput, source: str = "") -> str:
     """The budget as YAML text (amounts in 元), with a header naming where it came from."""
     data = budget.model_dump(mode="python", exclude_defaults=True)
+    for unit, dumped in zip(budget.units, data.get("units", []), strict=False):
+        # a stated fact equal to its default is still a statement (the text prints it as a claim)
+        if "procurement" in unit.model_fields_set and not unit.procurement:
+            dumped["procurement"] = []
+        for count in ("vehicles", "large_equipment", "planned_vehicles", "planned_large_equipment"):
+            if count in unit.assets.model_fields_set:
+                dumped.setdefault("assets", {})[count] = getattr(unit.assets, count)
     data = {"format_version": budget.format_version, "budget_year": budget.budget_year, "amount_unit": "元", **data}
     header = "# budgetgen 预算输入（金额单位：元）" + (f"，由 {source} 导入" if source else "") + "\n"
     body = yaml.dump(_clean(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)

@@ -98,6 +98,7 @@ class _Context:
             function_derived=derived,
             government_econ=self.catalog.government_code(econ, self.unit.kind),
             research=bool(getattr(funding, "research", False)),
+            category=next((p.category for p in self.unit.projects if p.code == project), None) if project else None,
         )
 
 

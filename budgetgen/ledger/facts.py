@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from budgetgen.diagnostics import Path
-from budgetgen.model.types import FundSource, SubSource
+from budgetgen.model.types import FundSource, ProjectCategory, SubSource
 
 ZERO = Decimal(0)
 
@@ -45,7 +45,8 @@ class Fact:
 
     ``government_econ`` is the 政府预算支出经济分类 款 derived from the economic code and the kind
     of unit; ``function_derived`` says the 项 came from a rule rather than from the input;
-    ``research`` marks 因公出国（境）费 of 教学科研人员, which some layouts show apart.
+    ``research`` marks 因公出国（境）费 of 教学科研人员, which some layouts show apart; ``category``
+    is the category of the project that pays the fact (其他运转类 / 特定目标类 columns of some layouts).
     """
 
     unit: str
@@ -62,6 +63,7 @@ class Fact:
     function_derived: bool = False
     government_econ: str | None = None
     research: bool = False  # 因公出国（境）费 of 教学科研人员
+    category: ProjectCategory | None = None  # the category of the fact's project, if it has one
 
     @property
     def econ_class(self) -> str:

@@ -156,9 +156,10 @@ class Indicator(IndicatorFields):
 
 
 class UnitIndicator(IndicatorFields):
-    """A unit-wide performance indicator (整体支出绩效目标): no 方向, weights add up to 100."""
+    """A unit-wide performance indicator (整体支出绩效目标): no 方向; weights (where a layout has them) add to 100."""
 
-    weight: Weight = Field(description="权重")
+    weight: Weight | None = Field(None, description="权重（样式有权重列时必填）")
+    description: Text | None = Field(None, description="指标值说明：指标的含义或计算方法")
 
 
 class MainTasks(Strict):
@@ -169,10 +170,19 @@ class MainTasks(Strict):
     operating: Text | None = Field(None, description="公用经费的主要内容")
 
 
+class AnnualTask(Strict):
+    """A named 年度主要任务 with what it covers (some layouts list any number of them)."""
+
+    name: Name = Field(description="任务名称")
+    content: Text = Field(description="主要内容")
+
+
 class UnitPerformance(Strict):
     """部门(单位)整体支出绩效目标: tasks, the overall target and the unit-wide indicators."""
 
     main_tasks: MainTasks = Field(default_factory=MainTasks, description="年度主要任务")
+    tasks: list[AnnualTask] = Field(default_factory=list, description="年度主要任务（逐项：任务名称和主要内容）")
+    duty_targets: list[Text] = Field(default_factory=list, description="年度履职目标（分条）")
     overall_target: Text | None = Field(None, description="整体绩效目标")
     indicators: list[UnitIndicator] = Field(default_factory=list, description="年度绩效指标（权重合计 100）")
     other_notes: Text | None = Field(None, description="其他说明")
@@ -242,6 +252,9 @@ class LastYear(Strict):
     fiscal_total: Money | None = Field(None, description="上年财政拨款收支预算总数（不填同收支总数）")
     general_public_current: Money | None = Field(None, description="上年一般公共预算当年拨款（不填同财政拨款）")
     running_cost: Money | None = Field(None, description="上年机关运行经费")
+    general_public: Money | None = Field(None, description="上年一般公共预算收支预算数")
+    government_fund: Money | None = Field(None, description="上年政府性基金收支预算数")
+    state_capital: Money | None = Field(None, description="上年国有资本经营预算收支预算数")
     three_public: ThreePublic | None = Field(None, description="上年“三公”经费")
 
 
@@ -267,6 +280,9 @@ class Texts(Strict):
     change_reason: Text | None = Field(None, description="收支总数较上年变化的原因")
     fiscal_change_reason: Text | None = Field(None, description="财政拨款变化原因（不填同上）")
     general_public_change_reason: Text | None = Field(None, description="一般公共预算当年拨款变化原因（不填同上）")
+    government_fund_change_reason: Text | None = Field(None, description="政府性基金预算变化原因")
+    state_capital_change_reason: Text | None = Field(None, description="国有资本经营预算变化原因")
+    running_cost_items: Text | None = Field(None, description="机关（机构）运行经费的主要构成，如 办公费、水电费")
     running_cost_change_reason: Text | None = Field(None, description="机关运行经费变化原因")
     function_purposes: dict[FunctionCode, Text] = Field(default_factory=dict, description="各功能分类项的主要用途")
     three_public: ThreePublicTexts = Field(default_factory=ThreePublicTexts)
@@ -299,6 +315,12 @@ class Assets(Strict):
     vehicles: Count = Field(0, description="车辆数（辆）")
     official_vehicles: Count | None = Field(None, description="公务用车数（辆，不填同车辆数）")
     large_equipment: Count = Field(0, description="单位价值 200 万元以上大型设备（台/套）")
+    general_vehicles: Count | None = Field(None, description="一般公务用车（辆）")
+    enforcement_vehicles: Count | None = Field(None, description="一般执法执勤用车（辆）")
+    special_vehicles: Count | None = Field(None, description="特种专业技术用车（辆）")
+    other_vehicles: Count | None = Field(None, description="其他用车（辆）")
+    general_equipment: Count | None = Field(None, description="单位价值 50 万元以上通用设备（台/套）")
+    special_equipment: Count | None = Field(None, description="单位价值 100 万元以上专用设备（台/套）")
     planned_vehicles: Count = Field(0, description="本年拟购置车辆（辆）")
     planned_large_equipment: Count = Field(0, description="本年拟购置大型设备（台/套）")
     total_value: Money | None = Field(None, description="上年末固定资产总额（应等于各类之和）")
@@ -322,6 +344,8 @@ class Unit(Strict):
     unit_type: Name | None = Field(None, description="单位性质，如 参照公务员管理的公益一类事业单位")
     budget_level: Name | None = Field(None, description="级次，如 二级预算单位")
     internal_divisions: Count | None = Field(None, description="内设机构数")
+    divisions: list[Name] = Field(default_factory=list, description="内设机构名称")
+    special_transfers: list[Name] = Field(default_factory=list, description="负责管理的专项转移支付项目")
     subordinate_units: list[Name] = Field(default_factory=list, description="下属单位")
     rank: Name | None = Field(None, description="单位规格，如 正处级、股级")
     funding_form: Name | None = Field(None, description="经费保障形式，如 财政性资金基本保证")

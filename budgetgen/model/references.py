@@ -98,7 +98,7 @@ def _unit(catalog: Catalog, unit: Unit, path: Path) -> Iterator[Problem]:
         if code is not None and code not in projects:
             yield Problem(
                 "BG-E026",
-                f"项目“{code}”不在本单位的 projects 中",
+                f"项目“{code}”不在本单位的项目中",
                 where,
                 (f"本单位的项目：{'、'.join(sorted(projects)) or '无'}",),
             )

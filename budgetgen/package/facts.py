@@ -104,6 +104,46 @@ INCOME_NAMES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class SourceFigures:
+    """One fund source's spending: whole, 基本 / 项目 (shares of the whole), 人员 / 公用 (shares of 基本),
+    and its change on last year's figure where the input states one."""
+
+    total: Amount
+    basic: Amount
+    project: Amount
+    personnel: Amount
+    operating: Amount
+    change: Change
+
+
+# last year's figure of each budget type (``LastYear`` fields)
+LAST_YEAR_BY_SOURCE = {
+    FundSource.GENERAL_PUBLIC_BUDGET: "general_public",
+    FundSource.GOVERNMENT_FUND: "government_fund",
+    FundSource.STATE_CAPITAL: "state_capital",
+}
+
+
+def source_figures(ledger: Ledger, source: FundSource, previous: Decimal | None) -> SourceFigures:
+    """The figures of one fund source (all sub-sources: this year's, advance-notified and carried-over money)."""
+    pairs = _scoped(ledger, lambda f: f.source is source)
+    basic = [(f, v) for f, v in pairs if f.kind.is_basic]
+    project = [(f, v) for f, v in pairs if not f.kind.is_basic]
+    personnel = [(f, v) for f, v in basic if f.kind is ExpenditureKind.PERSONNEL]
+    operating = [(f, v) for f, v in basic if f.kind is ExpenditureKind.OPERATING]
+    total, parts, inner = _total(pairs), [_total(basic), _total(project)], [_total(personnel), _total(operating)]
+    split, split_basic = shares([a.exact for a in parts]), shares([a.exact for a in inner])
+    return SourceFigures(
+        total=total,
+        basic=Amount(parts[0].shown, parts[0].exact, split[0]),
+        project=Amount(parts[1].shown, parts[1].exact, split[1]),
+        personnel=Amount(inner[0].shown, inner[0].exact, split_basic[0]),
+        operating=Amount(inner[1].shown, inner[1].exact, split_basic[1]),
+        change=change(total.shown, total.exact, previous),
+    )
+
+
+@dataclass(frozen=True)
 class TextFacts:
     """Everything the text templates may say about the numbers."""
 
@@ -142,6 +182,7 @@ class TextFacts:
     performance: dict[str, tuple[int, Amount]]
     functions_used: list[Named]
     operating_items: list[Named] = field(default_factory=list)  # 公用经费 by economic 款, in code order
+    by_source: dict[str, SourceFigures] = field(default_factory=dict)  # per fund source (value of FundSource)
 
 
 def _amount(figures: Figures, key: Hashable) -> Amount:
@@ -268,7 +309,14 @@ def build_text_facts(ledger: Ledger) -> TextFacts:
         Named(code, ledger.catalog.function_name(code), _amount(figures, ("function", code)))
         for code in figures.keys("function")
     ]
+    by_source = {
+        source.value: source_figures(
+            ledger, source, last(LAST_YEAR_BY_SOURCE[source]) if source in LAST_YEAR_BY_SOURCE else None
+        )
+        for source in FundSource
+    }
     return TextFacts(
+        by_source=by_source,
         figures=figures,
         total=total,
         basic=Amount(figures.show("basic"), figures.amount("basic"), basic_project[0]),
@@ -320,4 +368,13 @@ def class_short_name(name: str) -> str:
     return name.removesuffix("支出")
 
 
-__all__ = ["Amount", "Change", "Named", "SubSource", "TextFacts", "build_text_facts", "class_short_name"]
+__all__ = [
+    "Amount",
+    "Change",
+    "Named",
+    "SourceFigures",
+    "SubSource",
+    "TextFacts",
+    "build_text_facts",
+    "class_short_name",
+]

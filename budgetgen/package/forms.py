@@ -37,6 +37,7 @@ _ROLES = {
     "item": RowRole.ITEM,
     "detail": RowRole.DETAIL,
     "head": RowRole.HEAD,
+    "unit": RowRole.UNIT,
 }
 
 
@@ -133,16 +134,23 @@ class _Grid:
             column += span
         self.rows.append(Row(role, tuple(values), tuple(kinds), frozenset(labels)))
 
-    def merge_equal(self, first: int, columns: Sequence[int]) -> None:
-        """Merge runs of equal values down the given columns among rows ``first:``."""
+    def merge_equal(self, first: int, columns: Sequence[int], keys: Sequence[object] | None = None) -> None:
+        """Merge runs of equal values down the given columns among rows ``first:``.
+
+        With ``keys`` (one per row from ``first``), a run is rows of one equal, non-empty key instead.
+        """
         for column in columns:
             start = first
             for r in range(first, len(self.rows) + 1):
-                same = (
-                    r < len(self.rows)
-                    and self.rows[r].values[column] is not None
-                    and self.rows[r].values[column] == self.rows[start].values[column]
-                )
+                if keys is not None:
+                    key = keys[r - first] if r < len(self.rows) else None
+                    same = key is not None and key == keys[start - first]
+                else:
+                    same = (
+                        r < len(self.rows)
+                        and self.rows[r].values[column] is not None
+                        and self.rows[r].values[column] == self.rows[start].values[column]
+                    )
                 if same:
                     continue
                 if r - start > 1:
@@ -168,7 +176,10 @@ def _add_row(grid: _Grid, row: RecordRow, context: Mapping[str, Any], columns: S
         rowspan = cell.rowspan if isinstance(cell.rowspan, int) else int(_raw(cell.rowspan.lstrip("="), context, where))
         cells.append((cell, value, _kind(cell, value, default), max(1, rowspan)))
         position += cell.span
-    grid.add(_ROLES[row.role], cells)
+    role = row.role if row.role_of is None else str(_raw(row.role_of, context, where))
+    if role not in _ROLES:
+        raise FormSpecError(f"{where}: unknown row role {role!r}")
+    grid.add(_ROLES[role], cells)
 
 
 def records_table(
@@ -205,9 +216,13 @@ def records_table(
         name, _, source = row.repeat.partition(" in ")
         items = _raw(source.strip(), context, where) if source else None
         first = len(grid.rows)
+        keys: list[object] = []
         for index, item in enumerate(_iterable(items, where)):
-            _add_row(grid, row, {**context, name.strip(): item, "index": index + 1}, columns, where)
-        grid.merge_equal(first, row.merge_equal)
+            local = {**context, name.strip(): item, "index": index + 1}
+            _add_row(grid, row, local, columns, where)
+            if row.merge_key is not None:
+                keys.append(_raw(row.merge_key, local, where))
+        grid.merge_equal(first, row.merge_equal, keys if row.merge_key is not None else None)
     empty = not grid.rows
     return TablePart(columns, header, depth, tuple(grid.rows), tuple(grid.merges), (), empty)
 

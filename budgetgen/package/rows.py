@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from budgetgen.catalogs import Catalog
 from budgetgen.ledger.build import Ledger
 from budgetgen.ledger.facts import Fact
+from budgetgen.model.types import ProjectCategory
 from budgetgen.package.model import RowRole
 
 TOTAL_LABEL = "合计"
@@ -46,6 +47,8 @@ class RowOptions:
     name_with_code: bool = False
     unit_code_on_items: bool = True
     show_zero: tuple[str, ...] = ()  # codes listed although no fact is on them
+    unit_rows: str = "always"  # ``several``: a one-unit department's unit row stands for the department row
+    department_row: bool = True
 
 
 def split_function(code: str) -> dict[str, str]:
@@ -53,13 +56,26 @@ def split_function(code: str) -> dict[str, str]:
     return {"class": code[:3], "section": code[3:5], "item": code[5:7]}
 
 
-def _head(ledger: Ledger) -> list[RowSpec]:
+def _head(ledger: Ledger, options: RowOptions | None = None) -> list[RowSpec]:
     """The 合计 row and the department row, which cover every fact of the table."""
     department = ledger.budget.department
-    return [
-        RowSpec(RowRole.TOTAL, (), {"name": TOTAL_LABEL}),
-        RowSpec(RowRole.DEPARTMENT, (), {"unit": department.code, "name": department.name}),
-    ]
+    rows = [RowSpec(RowRole.TOTAL, (), {"name": TOTAL_LABEL})]
+    if options is None or (options.department_row and not _single(ledger, options)):
+        rows.append(RowSpec(RowRole.DEPARTMENT, (), {"unit": department.code, "name": department.name}))
+    return rows
+
+
+def _single(ledger: Ledger, options: RowOptions) -> bool:
+    """Whether the one unit's row is printed as the department row (no separate unit row)."""
+    return options.unit_rows == "several" and len(ledger.budget.units) == 1
+
+
+def _unit_row(ledger: Ledger, options: RowOptions, code: str, name: str) -> RowSpec:
+    """A unit's row; under ``unit_rows: several`` the one unit's row carries the department's code and name."""
+    if _single(ledger, options):
+        department = ledger.budget.department
+        return RowSpec(RowRole.UNIT, (code,), {"unit": department.code, "name": department.name})
+    return RowSpec(RowRole.UNIT, (code,), {"unit": code, "name": name})
 
 
 def _units(ledger: Ledger, facts: Sequence[Fact]) -> list[tuple[str, str]]:
@@ -108,9 +124,9 @@ def function_item_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOption
     def path(fact: Fact) -> tuple[Hashable, ...]:
         return (fact.unit, fact.function)
 
-    rows = _head(ledger)
+    rows = _head(ledger, options)
     for code, name in _units(ledger, facts):
-        rows.append(RowSpec(RowRole.UNIT, (code,), {"unit": code, "name": name}))
+        rows.append(_unit_row(ledger, options, code, name))
         for function in sorted({f.function for f in facts if f.unit == code}):
             labels = split_function(function) | {"name": catalog.function_name(function)}
             if options.unit_code_on_items:
@@ -216,6 +232,75 @@ def econ_section_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions
     return RowSet(path, _with_children(rows, {path(f) for f in facts}))
 
 
+def econ_section_government_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions) -> RowSet:
+    """合计, (department), one row per economic 款 beside the 政府预算经济分类 款 it maps to, in code order.
+
+    A 款 that maps to two government 款 (by unit kind) gets a row for each.
+    """
+    catalog = ledger.catalog
+    department = ledger.budget.department
+
+    def path(fact: Fact) -> tuple[Hashable, ...]:
+        return (fact.econ_section, fact.government_econ or "")
+
+    rows = [RowSpec(RowRole.TOTAL, (), {"name": TOTAL_LABEL, "code": ""})]
+    if options.department_row:
+        rows.append(RowSpec(RowRole.DEPARTMENT, (), {"class": department.code, "name": department.name}))
+    for section, government in sorted({(f.econ_section, f.government_econ or "") for f in facts}):
+        entry = catalog.government.get(government)
+        labels = {
+            "code": section,
+            "class": section[:3],
+            "section": section[3:5],
+            "name": _econ_name(catalog, section, facts),
+            "government_code": government,
+            "government_class": government[:3],
+            "government_section": government[3:5],
+            "government_name": entry.name if entry else "",
+        }
+        rows.append(RowSpec(RowRole.ITEM, (section, government), labels))
+    return RowSet(path, _with_children(rows, {path(f) for f in facts}))
+
+
+def project_list_rows(ledger: Ledger, facts: Sequence[Fact], options: RowOptions) -> RowSet:
+    """合计, department, then every project with money: by category (as the enum lists them), 项, input order.
+
+    A project row's labels: ``category``, ``code``, ``name`` and ``unit_name`` (the paying unit's name);
+    the department row has the department's code under ``name`` and its name under ``unit_name``.
+    """
+    department = ledger.budget.department
+
+    def path(fact: Fact) -> tuple[Hashable, ...]:
+        return (fact.unit, fact.project or "")
+
+    rows = [RowSpec(RowRole.TOTAL, (), {"category": TOTAL_LABEL, "name": ""})]
+    if options.department_row:
+        rows.append(RowSpec(RowRole.DEPARTMENT, (), {"name": department.code, "unit_name": department.name}))
+    functions: dict[tuple[str, str], str] = {}
+    for fact in facts:
+        if fact.project is not None:
+            functions.setdefault((fact.unit, fact.project), fact.function)
+    order = list(ProjectCategory)
+    listed = []
+    for unit in ledger.budget.units:
+        for index, project in enumerate(unit.projects):
+            if (unit.code, project.code) in functions:
+                key = (order.index(project.category), functions[(unit.code, project.code)], index)
+                listed.append((key, unit, project))
+    ordered = [(unit, project) for _, unit, project in sorted(listed, key=lambda x: x[0])]
+    rows[0] = RowSpec(RowRole.TOTAL, (), rows[0].labels, tuple((u.code, p.code) for u, p in ordered))
+    for unit, project in ordered:
+        labels = {
+            "category": project.category.value,
+            "code": project.code,
+            "name": project.name,
+            "unit_name": unit.name,
+            "unit": unit.code,
+        }
+        rows.append(RowSpec(RowRole.ITEM, (unit.code, project.code), labels))
+    return RowSet(path, tuple(rows))
+
+
 ROW_SETS: dict[str, Callable[[Ledger, Sequence[Fact], RowOptions], RowSet]] = {
     "units": units_rows,
     "function_items": function_item_rows,
@@ -223,4 +308,6 @@ ROW_SETS: dict[str, Callable[[Ledger, Sequence[Fact], RowOptions], RowSet]] = {
     "projects": project_rows,
     "function_tree": function_tree_rows,
     "econ_sections": econ_section_rows,
+    "econ_sections_government": econ_section_government_rows,
+    "project_list": project_list_rows,
 }

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from budgetgen.ledger.aggregates import three_public_item
 from budgetgen.ledger.facts import ExpenditureKind, Fact
-from budgetgen.model.types import FundSource, SubSource
+from budgetgen.model.types import FundSource, ProjectCategory, SubSource
 
 KindName = Literal["basic", "project", "personnel", "operating"]
 ZeroMode = Literal["empty", "show", "blank", "row"]
@@ -52,6 +52,8 @@ class Measure(_Spec):
     source: tuple[FundSource | Literal["fiscal"], ...] | None = None
     sub_source: tuple[SubSourceName, ...] | None = None
     three_public: tuple[ThreePublicName, ...] | None = None
+    econ: tuple[str, ...] | None = None  # economic code prefixes (301 工资福利支出 …)
+    category: tuple[ProjectCategory, ...] | None = None  # the paying project's category
     none: bool = False
 
     def matches(self, fact: Fact) -> bool:
@@ -65,6 +67,10 @@ class Measure(_Spec):
         ):
             return False
         if self.sub_source is not None and not any(fact.sub_source in _SUB_SOURCES[s] for s in self.sub_source):
+            return False
+        if self.econ is not None and not fact.econ.startswith(self.econ):
+            return False
+        if self.category is not None and fact.category not in self.category:
             return False
         if self.three_public is not None:
             item = three_public_item(fact)
@@ -122,8 +128,13 @@ class BalanceSide(_Spec):
     path: tuple[str, ...]
     label: str
     amount: str | None = None
+    label_width: float = 30.0  # widths in characters of the label column and of the one amount column
+    amount_width: float = 12.0
     rows: tuple[LabelledMeasure, ...] | Literal["function_classes"]
     numbered: bool = False
+    number_by: Literal["sequence", "code"] = "sequence"  # ``code``: a 类's number is its code less 200
+    number_format: str = "{n}、"  # ``{n}`` is the Chinese number: （{n}） gives （一）
+    class_labels: dict[str, str] = Field(default_factory=dict)  # a fixed 类 list: every one printed, these labels
     amounts: tuple[ColumnSpec, ...] = ()
     heading: LabelledMeasure | None = None
     subtotal: LabelledMeasure | None = None
@@ -145,13 +156,16 @@ class CellSpec(_Spec):
 class RecordRow(_Spec):
     """A row of a record or form table; ``repeat`` (``x in expression``) repeats it per item.
 
-    ``merge_equal`` names the columns whose equal values merge down the repeated rows.
+    ``merge_equal`` names the columns whose equal values merge down the repeated rows (or, with
+    ``merge_key``, down the runs of rows whose key expression is equal: a record spanning several rows).
     """
 
     cells: tuple[CellSpec | str, ...]
     repeat: str | None = None
     role: Literal["total", "group", "item", "detail", "head"] = "item"
+    role_of: str | None = None  # an expression giving each repeated row its role (total / unit / item …)
     merge_equal: tuple[int, ...] = ()
+    merge_key: str | None = None  # with it, ``merge_equal`` columns merge down runs of rows with an equal key
     when: str | None = None
 
 
@@ -162,7 +176,19 @@ class TableSpec(_Spec):
     title: str
     toc_title: str | None = None
     layout: Literal["grid", "balance", "indicators", "lines", "records"] = "grid"
-    rows: Literal["units", "function_items", "econ_tree", "projects", "function_tree", "econ_sections"] | None = None
+    rows: (
+        Literal[
+            "units",
+            "function_items",
+            "econ_tree",
+            "projects",
+            "function_tree",
+            "econ_sections",
+            "econ_sections_government",
+            "project_list",
+        ]
+        | None
+    ) = None
     key: str | None = None
     placement: Literal["appendix", "text"] = "appendix"
     repeat: Literal["units", "projects"] | None = None
@@ -189,13 +215,16 @@ class TableSpec(_Spec):
     right: BalanceSide | None = None
     name_with_code: bool = False
     unit_code_on_items: bool = True
+    unit_rows: Literal["always", "several"] = "always"  # ``several``: no unit row under a one-unit department
+    department_row: bool = True
     landscape: bool = True
 
 
 class TablesSpec(_Spec):
     """The ``tables.yaml`` of a profile: defaults for every table, then the tables.
 
-    Labels are ``str.format`` templates over ``year``, ``last_year``, ``org``, ``department_code``,
+    Labels are ``str.format`` templates over ``year``, ``last_year``, ``org`` (``org_halfwidth``: with
+    ASCII parentheses), ``department_code``,
     ``department_name``, ``department_short``, ``unit_code``, ``unit_name``, ``n`` and ``project_name``.
     """
 
@@ -232,7 +261,7 @@ def load_tables_spec(profile: str) -> TablesSpec:
 LABEL_FIELDS = frozenset(
     {
         "year", "last_year", "org", "department_code", "department_name", "department_short", "unit_code",
-        "unit_name", "n", "project_name", "filer", "level",
+        "unit_name", "n", "project_name", "filer", "level", "org_halfwidth",
     }
 )  # fmt: skip
 _LABEL_KEYS = frozenset(

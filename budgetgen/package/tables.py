@@ -12,12 +12,13 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from budgetgen.ledger.build import Ledger
 from budgetgen.ledger.facts import ExpenditureKind, Fact, Origin
 from budgetgen.model.budget import Project, Unit
-from budgetgen.model.types import FundSource, SubSource
+from budgetgen.model.types import FundSource, ProjectCategory, SubSource
 from budgetgen.package.model import (
     Column,
     ColumnKind,
@@ -111,16 +112,33 @@ def zero_cell(value: Decimal, mode: ZeroMode, total_row: bool, row_zero: bool) -
 def _universe(scope: Measure) -> list[Fact]:
     """One synthetic fact for every combination a measure can tell apart, within a table's scope."""
     facts = []
-    for kind, source, sub, econ in itertools.product(
-        ExpenditureKind, FundSource, SubSource, ("30101", "30201", "30212", "30217", "30231", "31013")
-    ):
-        fact = Fact("u", "2080101", econ, kind, source, sub, Decimal(1), Origin.STATED, ())
-        if scope.matches(fact):
-            facts.append(fact)
+    econs = ("30101", "30201", "30212", "30217", "30231", "30301", "31013")
+    for kind, source, sub, econ in itertools.product(ExpenditureKind, FundSource, SubSource, econs):
+        categories = (
+            (ProjectCategory.OTHER_RUNNING, ProjectCategory.SPECIFIC) if kind is ExpenditureKind.PROJECT else (None,)
+        )
+        for category in categories:
+            fact = Fact("u", "2080101", econ, kind, source, sub, Decimal(1), Origin.STATED, (), category=category)
+            if scope.matches(fact):
+                facts.append(fact)
     return facts
 
 
 def horizontal_totals(
+    columns: Sequence[tuple[int, ColumnSpec]], scope: Measure, table: int
+) -> list[tuple[int, list[int]]]:
+    """(total column, columns it totals), worked out once per spec (see ``_horizontal_totals``)."""
+    return [(total, list(members)) for total, members in _horizontal_totals(tuple(columns), scope, table)]
+
+
+@cache
+def _horizontal_totals(
+    columns: tuple[tuple[int, ColumnSpec], ...], scope: Measure, table: int
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    return tuple((total, tuple(members)) for total, members in _derive_totals(columns, scope, table))
+
+
+def _derive_totals(
     columns: Sequence[tuple[int, ColumnSpec]], scope: Measure, table: int
 ) -> list[tuple[int, list[int]]]:
     """(total column, columns it totals): a 合计/小计/总计 leaf totals its siblings under one parent.
@@ -132,31 +150,59 @@ def horizontal_totals(
     universe = _universe(scope)
     relations = []
     parents = {c.path[:-1] for _, c in amounts}
+    by_index = dict(amounts)
+
+    def holds(total: int, members: list[int]) -> bool:
+        measure = by_index[total].measure
+        assert measure is not None
+        for fact in universe:
+            hits = sum(1 for m in members if (by_index[m].measure or Measure(none=True)).matches(fact))
+            if hits != (1 if measure.matches(fact) else 0):
+                return False
+        return True
+
     for parent in sorted(parents, key=len):
-        depth = len(parent)
         totals = [i for i, c in amounts if c.path[:-1] == parent and c.path[-1] in TOTAL_LABELS]
         if not totals:
             continue
-        members: list[int] = []
-        for i, c in amounts:
-            if c.path[-1].startswith("其中"):  # a part shown beside its whole, in no sum
-                continue
-            if (c.path[:-1] == parent and c.path[-1] not in TOTAL_LABELS) or (
-                len(c.path) == depth + 2 and c.path[:depth] == parent and c.path[-1] in TOTAL_LABELS
-            ):
-                members.append(i)
-        by_index = dict(amounts)
-        if not members:
-            continue
+        direct = _members(amounts, parent, nested=False)
+        nested = _members(amounts, parent, nested=True)
         for total in totals:
-            measure = by_index[total].measure
-            assert measure is not None
-            for fact in universe:
-                hits = sum(1 for m in members if (by_index[m].measure or Measure(none=True)).matches(fact))
-                if hits != (1 if measure.matches(fact) else 0):
-                    raise SpecError(f"附表{table}: “{'/'.join(by_index[total].path)}”不是其同级各列之和")
+            # a group without its own 小计 adds its leaves (人员经费{工资福利, 对个人}); a spec whose
+            # relation holds only with the groups left out keeps the older reading
+            members = next((m for m in (nested, direct) if m and holds(total, m)), None)
+            if members is None:
+                if not direct:
+                    continue
+                raise SpecError(f"附表{table}: “{'/'.join(by_index[total].path)}”不是其同级各列之和")
             relations.append((total, members))
     return relations
+
+
+def _members(amounts: Sequence[tuple[int, ColumnSpec]], parent: tuple[str, ...], nested: bool) -> list[int]:
+    """The columns a 合计 under ``parent`` adds up: its sibling leaves and each sibling group's 合计/小计.
+
+    With ``nested``, a sibling group without a 合计/小计 leaf contributes its own members instead.
+    """
+    depth = len(parent)
+    members: list[int] = []
+    groups: list[str] = []
+    for i, c in amounts:
+        if c.path[:depth] != parent or len(c.path) <= depth:
+            continue
+        if len(c.path) == depth + 1:
+            if c.path[-1] not in TOTAL_LABELS and not c.path[-1].startswith("其中"):
+                members.append(i)
+        elif c.path[depth] not in groups:
+            groups.append(c.path[depth])
+    for group in groups:
+        inner = (*parent, group)
+        totals = [i for i, c in amounts if c.path[:-1] == inner and c.path[-1] in TOTAL_LABELS]
+        if totals:
+            members.append(totals[0])
+        elif nested:
+            members += _members(amounts, inner, nested=True)
+    return sorted(members)
 
 
 # --- grid tables ---------------------------------------------------------------------------------
@@ -205,7 +251,7 @@ def _vertical(rows: Sequence[RowSpec], columns: Iterable[int]) -> list[Total]:
 def _grid_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Decimal]], style: Style) -> list[TablePart]:
     assert spec.rows is not None
     shown = tuple(code for unit in ledger.budget.units for code in unit.show_zero) if spec.show_zero else ()
-    options = RowOptions(spec.name_with_code, spec.unit_code_on_items, shown)
+    options = RowOptions(spec.name_with_code, spec.unit_code_on_items, shown, spec.unit_rows, spec.department_row)
     row_set = ROW_SETS[spec.rows](ledger, [f for f, _ in facts], options)
     if spec.parts:
         label_specs = spec.label_columns
@@ -277,9 +323,10 @@ def _side_lines(ledger: Ledger, side: BalanceSide, facts: Sequence[tuple[Fact, D
     heading = add(side.heading, RowRole.TOTAL)
     body: list[int] = []
     if side.rows == "function_classes":
-        for n, entry in enumerate(ledger.catalog.function_classes(), start=1):
-            label = f"{chinese_number(n)}、{entry.name}" if side.numbered else entry.name
-            in_class = [(f, v) for f, v in facts if f.function_class == entry.code]
+        for n, (code, name) in enumerate(_classes(ledger, side, facts), start=1):
+            number = int(code) - 200 if side.number_by == "code" else n
+            label = side.number_format.format(n=chinese_number(number)) + name if side.numbered else name
+            in_class = [(f, v) for f, v in facts if f.function_class == code]
             values = [_measure_sum(in_class, m) for m in amount_measures]
             lines.append(_Line(label, values, RowRole.ITEM))
             body.append(len(lines) - 1)
@@ -305,6 +352,16 @@ def _side_lines(ledger: Ledger, side: BalanceSide, facts: Sequence[tuple[Fact, D
     closing = tuple(i for i in (*first, carried, *extra) if i is not None)
     add(side.grand_total, RowRole.TOTAL, closing)
     return lines
+
+
+def _classes(ledger: Ledger, side: BalanceSide, facts: Sequence[tuple[Fact, Decimal]]) -> list[tuple[str, str]]:
+    """The 类 rows of a balance side: the catalog's, or the side's fixed list plus any 类 the facts use."""
+    if not side.class_labels:
+        return [(entry.code, entry.name) for entry in ledger.catalog.function_classes()]
+    listed = dict(side.class_labels)
+    for fact, _ in facts:
+        listed.setdefault(fact.function_class, ledger.catalog.function_name(fact.function_class))
+    return sorted(listed.items())
 
 
 def _merge(a: Measure, b: Measure) -> dict[str, object]:
@@ -333,8 +390,9 @@ def _balance_table(ledger: Ledger, spec: TableSpec, facts: list[tuple[Fact, Deci
     starts: list[int] = []
     for side, paths in zip(sides, amount_paths, strict=True):
         starts.append(len(columns))
-        columns.append(Column((*side.path, side.label), ColumnKind.TEXT, 30.0))
-        columns += [Column(path, ColumnKind.AMOUNT, 12.0) for path in paths]
+        columns.append(Column((*side.path, side.label), ColumnKind.TEXT, side.label_width))
+        widths = [c.width or 12.0 for c in side.amounts] or [side.amount_width]
+        columns += [Column(path, ColumnKind.AMOUNT, width) for path, width in zip(paths, widths, strict=True)]
     header, depth = header_grid([c.path for c in columns])
     orders = []
     for side, side_lines in zip(sides, lines, strict=True):
@@ -532,6 +590,7 @@ def label_values(
         "year": budget.budget_year,
         "last_year": budget.budget_year - 1,
         "org": organisation_name(ledger),
+        "org_halfwidth": organisation_name(ledger).replace("（", "(").replace("）", ")"),
         "department_code": department.code,
         "department_name": department.name,
         "department_short": department.short_name or department.name,
@@ -622,7 +681,7 @@ def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
                     period=(spec.period_label if spec.period_label is not None else specs.period_label).format(
                         **values
                     ),
-                    note=(spec.note or "").format(**values) or note,
+                    note="\n".join(x for x in ((spec.note or "").format(**values), note) if x),
                     key=spec.key or "",
                     placement=spec.placement,
                     thousands=specs.thousands,

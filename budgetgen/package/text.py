@@ -17,6 +17,7 @@ from budgetgen.model.budget import Assets, Texts, ThreePublicTexts
 from budgetgen.package.facts import TextFacts, build_text_facts
 from budgetgen.package.model import Paragraph, Section
 from budgetgen.package.sandbox import environment, render_profile_template
+from budgetgen.package.sentences import marked, placed
 from budgetgen.package.tables import level_word, organisation_name
 
 MISSING = re.compile(r"【待填写：([^】]*)】")
@@ -112,6 +113,7 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
     settings = ledger.settings
     assets = units[0].assets if len(units) == 1 else _sum_assets(ledger)
     official = assets.official_vehicles if assets.official_vehicles is not None else assets.vehicles
+    stated = stated_facts(ledger)
 
     def explanation(code: str) -> str:
         entry = catalog.functions.get(code)
@@ -126,20 +128,38 @@ def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) ->
         org=organisation_name(ledger),
         department=budget.department,
         units=units,
-        texts=merged_texts(ledger),
+        texts=marked(merged_texts(ledger)),
         year=budget.budget_year,
         last_year=budget.budget_year - 1,
         kind=package_kind(ledger),
         level=level_word(ledger),
         assets=assets,
-        official_vehicles=official,
+        official_vehicles=official if stated["vehicles"] else missing("公务用车数"),
+        vehicles=assets.vehicles if stated["vehicles"] else missing("车辆数"),
+        procurement_stated=stated["procurement"],
+        stated=stated,
         names=settings.three_public_names.model_dump(),
         running_cost_name=settings.running_cost.name,
         fn=catalog.function_name,
         explanation=explanation,
         records=record_context(ledger, list(ledger.displayed()), {}, None, None),
     )
-    return parse_sections(markup)
+    return parse_sections(placed(markup))
+
+
+def stated_facts(ledger: Ledger) -> dict[str, bool]:
+    """Whether the input states the facts a text would otherwise print as a claim from a default.
+
+    ``车辆 0 辆`` or ``无政府采购预算安排`` is a claim: printed only where some unit states it (a
+    count of vehicles; a procurement list, even an empty one, or a sentence about procurement).
+    """
+    units = ledger.budget.units
+    return {
+        "vehicles": any({"vehicles", "official_vehicles"} & u.assets.model_fields_set for u in units),
+        "large_equipment": any("large_equipment" in u.assets.model_fields_set for u in units),
+        "planned": any({"planned_vehicles", "planned_large_equipment"} & u.assets.model_fields_set for u in units),
+        "procurement": any("procurement" in u.model_fields_set or u.texts.procurement for u in units),
+    }
 
 
 def merged_texts(ledger: Ledger) -> Texts:

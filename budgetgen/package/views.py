@@ -15,8 +15,16 @@ from typing import Any
 from budgetgen.ledger.aggregates import three_public_item
 from budgetgen.ledger.build import Ledger
 from budgetgen.ledger.facts import Fact
-from budgetgen.model.budget import Assets, ProcurementItem, Project, ThreePublic, Unit, UnitPerformance
-from budgetgen.model.types import FundSource
+from budgetgen.model.budget import (
+    Assets,
+    IndicatorFields,
+    ProcurementItem,
+    Project,
+    ThreePublic,
+    Unit,
+    UnitPerformance,
+)
+from budgetgen.model.types import Comparison, FundSource, ProjectCategory, SubSource
 from budgetgen.money import round_wan
 
 ZERO = Decimal("0.00")
@@ -200,6 +208,113 @@ class AssetsView:
         return round_wan(sum((a.planned_purchases for a in self.assets), Decimal(0)))
 
 
+def indicator_value(indicator: IndicatorFields) -> str:
+    """An indicator's value as one string: comparator, number and unit (``≥95%``), or the word of a 定性 one."""
+    if indicator.comparison is Comparison.QUALITATIVE:
+        return indicator.value
+    comparator = "" if indicator.comparison is Comparison.EQ else indicator.comparison.value
+    return f"{comparator}{indicator.value}{indicator.unit_of_measure or ''}"
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    """A line of a project-targets table that sets indicator groups side by side.
+
+    ``role`` is total / unit / item; a project spans as many lines as its largest group, and its code,
+    name and amounts stand on the first (``key`` names the project, for merging down its lines).
+    ``amounts`` are 资金总额, 财政拨款 (all three budget types), 财政专户管理资金, 单位资金, zero as None;
+    ``cells`` hold (三级指标, 指标值) per group, or None below a shorter group.
+    """
+
+    role: str
+    key: str | None
+    code: str | None
+    name: str | None
+    amounts: tuple[Decimal | None, ...]
+    cells: tuple[tuple[str, str] | None, ...]
+
+    def indicator(self, group: int) -> str | None:
+        """The 三级指标 of a group on this line."""
+        cell = self.cells[group] if group < len(self.cells) else None
+        return cell[0] if cell else None
+
+    def value(self, group: int) -> str | None:
+        """The 指标值 of a group on this line."""
+        cell = self.cells[group] if group < len(self.cells) else None
+        return cell[1] if cell else None
+
+
+def _nonzero(values: Sequence[Decimal]) -> tuple[Decimal | None, ...]:
+    return tuple(v if v != 0 else None for v in values)
+
+
+def target_lines(
+    ledger: Ledger,
+    amount: Amounts,
+    units: Sequence[Unit],
+    groups: Sequence[str],
+    blocks: Sequence[str] = ("own", "advance"),
+) -> list[TargetLine]:
+    """Every 项目支出 project with its indicators grouped by 一级 (``groups``), side by side, in blocks.
+
+    A block (``own``: the unit's own level's money; ``advance``: projects paid wholly from money that
+    higher levels notified in advance) has a total line, then per unit a unit line and its projects:
+    其他运转类 before 特定目标类, then by project code. Blocks without projects are left out.
+    """
+    advance: set[tuple[str, str]] = set()
+    subs: dict[tuple[str, str], set[SubSource]] = {}
+    for fact in ledger.facts:
+        if fact.project is not None and not fact.kind.is_basic:
+            subs.setdefault((fact.unit, fact.project), set()).add(fact.sub_source)
+    advance = {key for key, found in subs.items() if found == {SubSource.ADVANCE}}
+    order = list(ProjectCategory)
+    lines: list[TargetLine] = []
+
+    def sums(project: str | None, unit: Unit | None, members: set[tuple[str, str]]) -> tuple[Decimal | None, ...]:
+        def of(source: str | None) -> Decimal:
+            if project is not None:
+                return amount(source=source, project=project) if source else amount(project=project)
+            return sum(
+                (amount(source=source, project=p) if source else amount(project=p) for u, p in members
+                 if unit is None or u == unit.code),
+                ZERO,
+            )  # fmt: skip
+
+        return _nonzero([of(None), of("fiscal"), of("special"), of("unit_funds")])
+
+    for block in blocks:
+        members = {key for key in subs if (key in advance) == (block == "advance")}
+        if not members:
+            continue
+        lines.append(TargetLine("total", None, None, "合计", sums(None, None, members), ()))
+        for unit in units:
+            own = sorted(
+                (p for p in unit.projects if (unit.code, p.code) in members),
+                key=lambda p: (order.index(p.category), p.code),
+            )
+            if not own:
+                continue
+            lines.append(TargetLine("unit", None, unit.code, unit.name, sums(None, unit, members), ()))
+            for project in own:
+                grouped = [[i for i in project.indicators if i.level1 == g] for g in groups]
+                height = max([len(g) for g in grouped] + [1])
+                head = sums(project.code, unit, members)
+                for n in range(height):
+                    cells = tuple((g[n].name, indicator_value(g[n])) if n < len(g) else None for g in grouped)
+                    first = n == 0
+                    lines.append(
+                        TargetLine(
+                            "item",
+                            f"{unit.code}/{project.code}",
+                            project.code if first else None,
+                            project.name if first else None,
+                            head if first else (None,) * len(head),
+                            cells,
+                        )
+                    )
+    return lines
+
+
 def numbered(items: Sequence[str]) -> str:
     """``1、…`` one per line: a list of goals in one cell."""
     return "\n".join(f"{i}、{text}" for i, text in enumerate(items, start=1))
@@ -261,6 +376,8 @@ def record_context(
         "label": lambda text: labels.get(text, text),
         "wan": wan,
         "numbered": numbered,
+        "indicator_value": indicator_value,
+        "project_targets": lambda *groups: target_lines(ledger, amount, units, groups),
         "missing": missing,
         "execution_weight": ledger.settings.performance.execution_weight,
         "zero": ZERO,

@@ -8,7 +8,7 @@ failure or a signal never leaves a half-written or a mismatched set of files beh
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -40,10 +40,16 @@ def render_package(
     draft: bool = False,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
+    stage: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Load an input and write its package (see ``render_context``); return the paths written."""
+    """Load an input and write its package (see ``render_context``); return the paths written.
+
+    ``stage`` is told each step as it starts (the command line shows them on a terminal).
+    """
+    if stage is not None:
+        stage("读取输入")
     ctx = load_context(input_path, profile)
-    paths, _ = render_context(ctx, output_dir, formats, draft, select=select, ignore=ignore)
+    paths, _ = render_context(ctx, output_dir, formats, draft, select=select, ignore=ignore, stage=stage)
     return paths
 
 
@@ -56,9 +62,14 @@ def render_context(
     *,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
+    stage: Callable[[str], None] | None = None,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings."""
-    outputs, findings = build_outputs(ctx, output_dir, formats, draft, pdf_workers, select=select, ignore=ignore)
+    outputs, findings = build_outputs(
+        ctx, output_dir, formats, draft, pdf_workers, select=select, ignore=ignore, stage=stage
+    )
+    if stage is not None:
+        stage("写入文件")
     return write_set(outputs), findings
 
 
@@ -71,6 +82,7 @@ def build_outputs(
     *,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
+    stage: Callable[[str], None] | None = None,
 ) -> tuple[dict[Path, bytes], list[Diagnostic]]:
     """The bytes of ``<stem>.xlsx`` / ``.pdf`` / ``.html`` by their path in ``output_dir``, and the findings.
 
@@ -79,6 +91,8 @@ def build_outputs(
     watermark, the input's hash and its findings on a page of their own.
     """
     loaded, ledger, profile = ctx.loaded, ctx.ledger, ctx.profile
+    say = stage or (lambda _stage: None)
+    say("检查输入")
     findings = run_checks(ctx, select, ignore)
     if not draft and has_errors(findings):
         raise RefusedError([f for f in findings if f.severity is Severity.ERROR])
@@ -90,12 +104,15 @@ def build_outputs(
     stem = output_stem(ledger)
     outputs: dict[Path, bytes] = {}
     if "xlsx" in formats:
+        say("生成 Excel 工作簿")
         style = ledger.settings.excel
         title = f"{document.title} {document.subtitle}"
         outputs[output_dir / f"{stem}.xlsx"] = render_xlsx(document.tables, title, style.font, style.fill)
     if "html" in formats:
+        say("生成 HTML")
         outputs[output_dir / f"{stem}.html"] = render_html(document, profile, marks).encode("utf-8")
     if "pdf" in formats:
+        say("排版 PDF")
         chunk_html = partial(render_html, document, profile, marks)
         outputs[output_dir / f"{stem}.pdf"] = render_pdf_package(
             document, profile, chunk_html, strict=not draft, workers=pdf_workers
