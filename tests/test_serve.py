@@ -292,3 +292,34 @@ def test_a_second_upload_of_the_same_unit_shows_the_diff(server: tuple[str, Path
         )
     assert "与上一次上传（第一稿.yaml）相比" in answer.text
     assert "广元市社会保险事务服务中心" in answer.text
+
+
+def test_the_annotated_workbook_download(server: tuple[str, Path], workbook: Path) -> None:
+    url, _ = server
+    with httpx.Client(base_url=url, timeout=60) as client:
+        answer = client.post(
+            "/upload", data={"csrf": csrf_of(client)}, files={"file": (workbook.name, workbook.read_bytes())}
+        )
+        page = answer.headers["location"]
+        assert f'href="{page}/annotated.xlsx"' in client.get(page).text
+        annotated = client.get(f"{page}/annotated.xlsx")
+    assert annotated.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(annotated.content))
+    assert book.sheetnames[0] == "检查结果"
+    assert book["工资项目"]["A11"].comment is not None
+    assert "BG-C123" in book["工资项目"]["A11"].comment.text
+
+
+def test_with_errors_the_page_offers_only_a_draft(server: tuple[str, Path], unbalanced: bytes) -> None:
+    url, _ = server
+    with httpx.Client(base_url=url, timeout=60) as client:
+        csrf = csrf_of(client)
+        answer = client.post("/upload", data={"csrf": csrf}, files={"file": ("demo.yaml", unbalanced)})
+        page = answer.headers["location"]
+        text = client.get(page).text
+        assert "BG-C101" in text
+        assert 'value="draft"' in text
+        assert "/preview" not in text  # nothing rendered while there are errors
+        assert client.get(f"{page}/preview").status_code == 404
+        final = client.post(f"{page}/render", data={"csrf": csrf, "kind": "final"}, files={"x": ("", b"")})
+        assert final.status_code == 422

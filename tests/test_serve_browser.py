@@ -47,9 +47,7 @@ def browser() -> Iterator[webdriver.Chrome]:
             driver.quit()
 
 
-def test_upload_check_render_and_download_in_a_browser(
-    browser: webdriver.Chrome, tmp_path: Path
-) -> None:
+def test_upload_check_render_and_download_in_a_browser(browser: webdriver.Chrome, tmp_path: Path) -> None:
     loaded = load_budget(GUANGYUAN)
     workbook = tmp_path / "广元-2025.xlsx"
     workbook.write_bytes(render_template(loaded.catalog, loaded.budget))

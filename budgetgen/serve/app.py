@@ -300,7 +300,11 @@ def create_app(settings: ServeSettings) -> Starlette:
         def run() -> None:
             job["status"], job["started"] = "running", time.monotonic()
             try:
-                job.update(work.render_upload(upload.input, upload.name, upload.profile, {"xlsx", "pdf"}, draft))
+                job.update(
+                    work.render_upload(
+                        upload.input, upload.name, upload.profile, {"xlsx", "pdf"}, draft, f"job-{job_id}"
+                    )
+                )
                 job["status"] = "done"
             except Exception:
                 log.exception("render failed")
@@ -332,7 +336,8 @@ def create_app(settings: ServeSettings) -> Starlette:
         if job is None or name not in job.get("files", []):
             raise HTTPException(404, "找不到这个文件。")
         kind = XLSX_TYPE if name.endswith(".xlsx") else "application/pdf"
-        return download((upload.folder / "out" / name).read_bytes(), name, kind)
+        folder = upload.folder / f"job-{request.path_params['job']}"
+        return download((folder / name).read_bytes(), name, kind)
 
     # ---- login ----------------------------------------------------------------------------------------
 

@@ -39,7 +39,8 @@ def unit_key(ctx: CheckContext) -> str:
 def check_upload(file: Path, name: str, profile: str) -> dict[str, Any]:
     """Load and check an upload: findings, and when it loads its context, key figures and (without errors) the HTML.
 
-    ``unreadable`` is True when the input cannot be read as a budget (``check`` would exit 2).
+    ``unreadable`` is True when the input has input errors (``check`` would exit 2); findings are in
+    ``check --format json``'s order: input errors first, then the rules'.
     """
     from budgetgen.package.document import build_document
     from budgetgen.pipeline import load_context
@@ -47,13 +48,14 @@ def check_upload(file: Path, name: str, profile: str) -> dict[str, Any]:
     from budgetgen.summary import summary_data
 
     try:
-        ctx = load_context(file, profile)
+        ctx = load_context(file, profile, lenient=True)  # as ``check``: rules run whenever the model is whole
     except InputError as error:
         return {"findings": shown(list(error.diagnostics), file, name), "unreadable": True}
-    findings = shown(run_checks(ctx), file, name)
+    problems = shown(list(ctx.loaded.problems), file, name)
+    findings = [*problems, *shown(run_checks(ctx), file, name)]
     result: dict[str, Any] = {
         "findings": findings,
-        "unreadable": False,
+        "unreadable": bool(problems),
         "context": ctx,
         "key": unit_key(ctx),
         "summary": summary_data(ctx.ledger),
@@ -64,14 +66,19 @@ def check_upload(file: Path, name: str, profile: str) -> dict[str, Any]:
     return result
 
 
-def render_upload(file: Path, name: str, profile: str, formats: set[str], draft: bool) -> dict[str, Any]:
-    """Render an upload's package into ``out/`` of its folder: the files written, or the refusing findings."""
+def render_upload(
+    file: Path, name: str, profile: str, formats: set[str], draft: bool, out: str = "out"
+) -> dict[str, Any]:
+    """Render an upload's package into the subfolder ``out`` of its folder: the files written, or the refusing findings.
+
+    Each job has its own subfolder, so a draft and a final rendering of one upload never mix.
+    """
     from budgetgen.pipeline import load_context
     from budgetgen.render.package import RefusedError, render_context
 
     try:
         ctx = load_context(file, profile)
-        paths, _ = render_context(ctx, file.parent / "out", formats, draft)
+        paths, _ = render_context(ctx, file.parent / out, formats, draft)
     except InputError as error:
         return {"findings": shown(list(error.diagnostics), file, name), "files": []}
     except RefusedError as refused:
@@ -117,16 +124,17 @@ def new_year_workbook(file: Path, name: str, profile: str, year: int | None) -> 
 def annotated_workbook(file: Path, profile: str) -> bytes | None:
     """The uploaded workbook with its findings written at their cells (``check --annotate``); None for YAML.
 
-    Until ``check_and_annotate`` is on this branch there is no annotated copy (None).
+    A workbook that cannot be opened at all has nothing to annotate (None): its findings are on the page.
     """
+    from budgetgen.checks.annotate import check_and_annotate
+
     if file.suffix.lower() != ".xlsx":
         return None
     try:
-        from budgetgen.checks import annotate  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
+        _, data = check_and_annotate(file, profile)
+    except InputError:
         return None
-    _, data = annotate.check_and_annotate(file, profile)
-    return bytes(data)
+    return data
 
 
 def error_count(findings: list[Diagnostic]) -> int:
