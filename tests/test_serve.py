@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -153,6 +154,7 @@ def test_a_render_does_not_block_the_page(server: tuple[str, Path], workbook: Pa
         started = time.monotonic()
         assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200
         answered = time.monotonic() - started
+        assert not render.done()  # the PDF was still being laid out while the server answered
         assert render.result().status_code == 200
     assert answered < 2
 
@@ -167,6 +169,18 @@ def test_non_local_start_without_a_token_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "口令" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_busy_port_is_a_chinese_message(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        command = [sys.executable, "-m", "budgetgen", "serve", "--port", str(port), "--workdir", str(tmp_path)]
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    assert done.returncode == 2
+    assert f"端口 {port} 已被占用" in done.stderr
 
 
 def test_expired_upload_folder_is_gone(tmp_path: Path, workbook: Path) -> None:

@@ -349,6 +349,7 @@ def create_app(settings: ServeSettings) -> Starlette:
         if not secrets.compare_digest(csrf, settings.sign("csrf:" + request.state.session)):
             raise HTTPException(403, "页面已过期（CSRF 保护）：请刷新后重新登录。")
         if settings.token is None or not secrets.compare_digest(token.encode(), settings.token.encode()):
+            await asyncio.sleep(0.5)  # slows guessing; other requests go on
             return page(request, "login.html", 401, failed=True)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(AUTH_COOKIE, settings.sign("auth:" + settings.token), httponly=True, samesite="strict")
