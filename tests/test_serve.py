@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import socket
 import subprocess
@@ -337,3 +338,17 @@ def test_with_errors_the_page_offers_only_a_draft(server: tuple[str, Path], unba
         assert client.get(f"{page}/preview").status_code == 404
         final = client.post(f"{page}/render", data={"csrf": csrf, "kind": "final"}, files={"x": ("", b"")})
         assert final.status_code == 422
+
+
+def test_a_render_worker_that_dies_fails_its_job_only() -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from budgetgen.serve.pool import RenderPool
+
+    pool = RenderPool(1)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(os._exit, 1).result(timeout=60)
+        assert pool.submit(pow, 2, 10).result(timeout=60) == 1024
+    finally:
+        pool.shutdown()

@@ -12,7 +12,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +37,7 @@ from budgetgen.checks.report import as_json
 from budgetgen.diagnostics import SEVERITY_ZH, Diagnostic, InputError
 from budgetgen.money import format_wan
 from budgetgen.serve import work
+from budgetgen.serve.pool import RenderPool
 from budgetgen.serve.settings import LOOPBACK_NAMES, ServeSettings
 from budgetgen.serve.uploads import SUFFIXES, Upload, UploadStore
 
@@ -77,7 +78,7 @@ def create_app(settings: ServeSettings) -> Starlette:
     """The application for one server process (its own upload registry, worker pool and secret)."""
     env = _environment()
     store = UploadStore(settings.workdir, settings.expiry)
-    pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="budgetgen-render")
+    pool = RenderPool(settings.workers)
     queue: list[Future[Any]] = []
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -296,22 +297,19 @@ def create_app(settings: ServeSettings) -> Starlette:
         job_id = secrets.token_urlsafe(12)
         job: dict[str, Any] = {"status": "queued", "draft": draft, "queued": time.monotonic()}
         upload.jobs[job_id] = job
+        args = (upload.input, upload.name, upload.profile, {"xlsx", "pdf"}, draft, f"job-{job_id}")
+        future = pool.submit(work.render_upload, *args)
+        job["future"] = future
 
-        def run() -> None:
-            job["status"], job["started"] = "running", time.monotonic()
+        def finished(done: Future[Any]) -> None:
             try:
-                job.update(
-                    work.render_upload(
-                        upload.input, upload.name, upload.profile, {"xlsx", "pdf"}, draft, f"job-{job_id}"
-                    )
-                )
+                job.update(done.result())
                 job["status"] = "done"
-            except Exception:
+            except BaseException:  # a worker that died, or a bug in the render: this job only
                 log.exception("render failed")
                 job["status"] = "failed"
 
-        future = pool.submit(run)
-        job["future"] = future
+        future.add_done_callback(finished)
         queue.append(future)
         return RedirectResponse(f"/u/{upload.id}/jobs/{job_id}", status_code=303)
 
@@ -320,10 +318,12 @@ def create_app(settings: ServeSettings) -> Starlette:
         job = upload.jobs.get(request.path_params["job"])
         if job is None:
             raise HTTPException(404, "找不到这项生成任务。")
+        future: Future[Any] = job["future"]
+        if job["status"] == "queued" and future.running():
+            job["status"], job["started"] = "running", time.monotonic()
         queue[:] = [f for f in queue if not f.done()]
-        ahead = (
-            sum(1 for f in queue if f is not job.get("future") and not f.running()) if job["status"] == "queued" else 0
-        )
+        earlier = queue[: queue.index(future)] if future in queue else []
+        ahead = sum(1 for f in earlier if not f.running()) if job["status"] == "queued" else 0
         elapsed = time.monotonic() - job.get("started", job["queued"])
         findings = [d.as_dict() for d in job.get("findings", [])]
         return page(request, "job.html", upload=upload, job_id=request.path_params["job"], job=job, ahead=ahead,
@@ -398,7 +398,7 @@ def create_app(settings: ServeSettings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
         yield
-        pool.shutdown(wait=False, cancel_futures=True)
+        await run_in_threadpool(pool.shutdown)
 
     routes = [
         Route("/", index),
