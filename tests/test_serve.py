@@ -352,3 +352,23 @@ def test_a_render_worker_that_dies_fails_its_job_only() -> None:
         assert pool.submit(pow, 2, 10).result(timeout=60) == 1024
     finally:
         pool.shutdown()
+
+
+def test_a_workbook_with_xml_entities_is_refused_by_the_defensive_reader(
+    server: tuple[str, Path], workbook: Path
+) -> None:
+    url, workdir = server
+    source = zipfile.ZipFile(workbook)
+    hostile = io.BytesIO()
+    with zipfile.ZipFile(hostile, "w") as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + data.split(b"?>", 1)[-1]
+            archive.writestr(item, data)
+    response = httpx.post(f"{url}/api/check", files={"file": ("实体.xlsx", hostile.getvalue())}, timeout=60)
+    assert response.status_code == 422
+    [finding] = response.json()["findings"]
+    assert finding["code"] == "BG-E041"
+    assert finding["location"] == "实体.xlsx"
+    assert str(workdir) not in response.text
