@@ -372,3 +372,26 @@ def test_a_workbook_with_xml_entities_is_refused_by_the_defensive_reader(
     assert finding["code"] == "BG-E041"
     assert finding["location"] == "实体.xlsx"
     assert str(workdir) not in response.text
+
+
+@pytest.mark.parametrize(("content", "message"), [("", "无法读取口令文件"), ("short\n", "口令太短")])
+def test_a_token_file_must_hold_a_usable_token(tmp_path: Path, content: str, message: str) -> None:
+    token_file = tmp_path / "口令.txt"
+    token_file.write_text(content, encoding="utf-8")
+    result = run("serve", "--host", "0.0.0.0", "--token-file", token_file)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_the_preview_is_the_package_in_a_sandbox(server: tuple[str, Path]) -> None:
+    url, _ = server
+    with httpx.Client(base_url=url, timeout=60) as client:
+        files = {"file": ("budget.yaml", (GUANGYUAN / "budget.yaml").read_bytes())}
+        answer = client.post("/upload", data={"csrf": csrf_of(client)}, files=files, follow_redirects=True)
+        assert "1,183.38" in answer.text  # the key figures on top
+        preview = client.get(str(answer.url) + "/preview")
+    assert preview.status_code == 200
+    assert "sandbox" in preview.headers["content-security-policy"]
+    assert "default-src 'none'" in preview.headers["content-security-policy"]
+    assert "广元市社会保险事务中心" in preview.text
+    assert "1,183.38" in preview.text
