@@ -395,3 +395,18 @@ def test_the_preview_is_the_package_in_a_sandbox(server: tuple[str, Path]) -> No
     assert "default-src 'none'" in preview.headers["content-security-policy"]
     assert "广元市社会保险事务中心" in preview.text
     assert "1,183.38" in preview.text
+
+
+def test_folders_left_by_an_earlier_process_are_swept(tmp_path: Path) -> None:
+    workdir = tmp_path / "uploads"
+    workdir.mkdir()
+    stale, fresh, other = workdir / ("a" * 22), workdir / ("b" * 22), workdir / "notes"
+    for folder in (stale, fresh, other):
+        folder.mkdir()
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    os.utime(other, (time.time() - 3600, time.time() - 3600))
+    with running(workdir, expiry=60) as (url, _):
+        assert httpx.get(f"{url}/healthz").status_code == 200
+    assert not stale.exists()
+    assert fresh.exists()  # not yet expired
+    assert other.exists()  # not an upload's name: not ours to remove

@@ -54,6 +54,7 @@ class UploadStore:
         self.expiry = expiry
         self._uploads: dict[str, Upload] = {}
         self._lock = threading.Lock()
+        self._sweeping = threading.Lock()
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def create(self, session: str, name: str | None, profile: str, data: bytes, suffix: str) -> Upload:
@@ -94,19 +95,31 @@ class UploadStore:
         return max(same, key=lambda u: u.touched, default=None)
 
     def sweep(self) -> int:
-        """Remove uploads unused for longer than the expiry, and stray folders; how many went."""
-        now = time.monotonic()
-        with self._lock:
-            old = [u for u in self._uploads.values() if now - u.touched > self.expiry and not self._busy(u)]
+        """Remove uploads unused for longer than the expiry, and stray folders; how many went.
+
+        One sweep at a time: a request that finds another sweeping goes on without waiting.
+        """
+        if not self._sweeping.acquire(blocking=False):
+            return 0
+        try:
+            now = time.monotonic()
+            with self._lock:
+                old = [u for u in self._uploads.values() if now - u.touched > self.expiry and not self._busy(u)]
+                for upload in old:
+                    del self._uploads[upload.id]
+                live = set(self._uploads)
             for upload in old:
-                del self._uploads[upload.id]
-            live = set(self._uploads)
-        for upload in old:
-            shutil.rmtree(upload.folder, ignore_errors=True)
-        for stray in self.root.iterdir():
-            if stray.name not in live and ID.match(stray.name) and time.time() - stray.stat().st_mtime > self.expiry:
-                shutil.rmtree(stray, ignore_errors=True)
-        return len(old)
+                shutil.rmtree(upload.folder, ignore_errors=True)
+            for stray in self.root.iterdir():  # left by an earlier process with the same --workdir
+                try:
+                    stale = time.time() - stray.stat().st_mtime > self.expiry
+                except OSError:
+                    continue
+                if stray.name not in live and ID.match(stray.name) and stale:
+                    shutil.rmtree(stray, ignore_errors=True)
+            return len(old)
+        finally:
+            self._sweeping.release()
 
     @staticmethod
     def _busy(upload: Upload) -> bool:
