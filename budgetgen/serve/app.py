@@ -342,13 +342,15 @@ def create_app(settings: ServeSettings) -> Starlette:
     # ---- login ----------------------------------------------------------------------------------------
 
     async def login(request: Request) -> Response:
+        if settings.token is None:  # nothing to log in to
+            return RedirectResponse("/", status_code=303)
         if request.method == "GET":
             return page(request, "login.html", failed=False)
         form = await request.form(max_files=0, max_fields=4, max_part_size=4096)
         token, csrf = str(form.get("token", "")), str(form.get("csrf", ""))
         if not secrets.compare_digest(csrf, settings.sign("csrf:" + request.state.session)):
             raise HTTPException(403, "页面已过期（CSRF 保护）：请刷新后重新登录。")
-        if settings.token is None or not secrets.compare_digest(token.encode(), settings.token.encode()):
+        if not secrets.compare_digest(token.encode(), settings.token.encode()):
             await asyncio.sleep(0.5)  # slows guessing; other requests go on
             return page(request, "login.html", 401, failed=True)
         response = RedirectResponse("/", status_code=303)
