@@ -182,16 +182,17 @@ def test_a_busy_port_is_a_chinese_message(tmp_path: Path) -> None:
     assert f"端口 {port} 已被占用" in done.stderr
 
 
-def test_expired_upload_folder_is_gone(tmp_path: Path, workbook: Path) -> None:
+def test_expired_upload_folder_is_gone(tmp_path: Path) -> None:
     workdir = tmp_path / "uploads"
     with running(workdir, expiry=2.0) as (url, _), httpx.Client(base_url=url, timeout=60) as client:
         csrf = csrf_of(client)
-        answer = client.post("/upload", data={"csrf": csrf}, files={"file": (workbook.name, workbook.read_bytes())})
+        source = (GUANGYUAN / "budget.yaml").read_bytes()
+        answer = client.post("/upload", data={"csrf": csrf}, files={"file": ("budget.yaml", source)})
         assert answer.status_code == 303
         page = answer.headers["location"]
         assert client.get(page).status_code == 200
         [folder] = workdir.iterdir()
-        assert (folder / "input.xlsx").read_bytes() == workbook.read_bytes()
+        assert (folder / "input.yaml").read_bytes() == source
         time.sleep(2.5)
         assert client.get("/").status_code == 200  # any request sweeps
         assert not folder.exists()
@@ -200,11 +201,13 @@ def test_expired_upload_folder_is_gone(tmp_path: Path, workbook: Path) -> None:
         assert "过期" in gone.text
 
 
-def test_an_upload_is_visible_only_to_its_session(server: tuple[str, Path], workbook: Path) -> None:
+def test_an_upload_is_visible_only_to_its_session(server: tuple[str, Path]) -> None:
     url, _ = server
     with httpx.Client(base_url=url, timeout=60) as mine, httpx.Client(base_url=url, timeout=60) as other:
         answer = mine.post(
-            "/upload", data={"csrf": csrf_of(mine)}, files={"file": (workbook.name, workbook.read_bytes())}
+            "/upload",
+            data={"csrf": csrf_of(mine)},
+            files={"file": ("budget.yaml", (GUANGYUAN / "budget.yaml").read_bytes())},
         )
         page = answer.headers["location"]
         assert mine.get(page).status_code == 200
