@@ -251,10 +251,12 @@ def profile_file(profile: str, name: str) -> Path:
 
 
 def _read_settings(file: Path, folder: Path) -> tuple[Any, Any]:
+    from budgetgen.io.load import read_bytes  # a regular file, bounded
+
     resolved = file.resolve()
     if not resolved.is_relative_to(folder):
         raise _profile_error("样式文件“profile.yaml”指向样式文件夹以外，不予读取", str(file))
-    return read_yaml(resolved.read_bytes(), str(file))
+    return read_yaml(read_bytes(resolved), str(file))
 
 
 def _overlay(base: Any, own: Any) -> Any:
@@ -273,14 +275,14 @@ def load_profile(name: str = DEFAULT_PROFILE) -> ProfileSettings:
 
     Cached: a run reads and validates each profile once.
     """
-    from budgetgen.io.load import validate  # the loader's error mapping, shared
+    from budgetgen.io.load import read_bytes, validate  # the loader's file reading and error mapping, shared
 
     source = profile_source(name)
     file = source.folders[0] / "profile.yaml"
     data, positions = _read_settings(file, source.folders[0])
     if source.user and isinstance(data, dict) and isinstance(data.get("base"), str):
         base_file = source.folders[1] / "profile.yaml"
-        base_data, _ = read_yaml(base_file.read_bytes(), str(base_file))
+        base_data, _ = read_yaml(read_bytes(base_file), str(base_file))
         data = _overlay(base_data, data)
     settings = validate(ProfileSettings, data, str(file), positions, {})
     _check_rule_codes(data, positions, str(file))

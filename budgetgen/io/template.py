@@ -33,7 +33,7 @@ from budgetgen.model.types import (
     UnitKind,
 )
 from budgetgen.render.files import normalize_zip
-from budgetgen.render.xlsx import FIXED_TIME, _fixed_modified, clean_text
+from budgetgen.render.xlsx import FIXED_TIME, _fixed_modified, clean_text, text_only
 
 INPUT_ROWS = 500  # rows prepared for input (dropdowns, number checks, unlocked cells)
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -374,6 +374,7 @@ def render_template(catalog: Catalog, budget: BudgetInput | None = None, year: i
     workbook.properties.creator = "budgetgen"
     workbook.properties.created = FIXED_TIME
     workbook.properties.modified = FIXED_TIME
+    text_only(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return normalize_zip(buffer.getvalue(), {"docProps/core.xml": _fixed_modified})

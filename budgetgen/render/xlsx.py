@@ -57,6 +57,18 @@ def display_width(text: str) -> float:
     return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
 
 
+def text_only(workbook: Workbook) -> None:
+    """Every cell we write holds a value, never a formula: text that openpyxl took for one becomes text again.
+
+    openpyxl makes any string starting with ``=`` a formula; a unit named ``=HYPERLINK(…)`` must be
+    shown as written, not run. One pass over the written cells before saving covers every writer.
+    """
+    for sheet in workbook.worksheets:
+        for cell in sheet._cells.values():
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def _write(cell: Cell, value: Value, kind: ColumnKind, amount_format: str = AMOUNT_FORMAT) -> None:
     if value is None:
         return
@@ -354,6 +366,7 @@ def _workbook(tables: Sequence[Table], title: str) -> bytes:
     workbook.properties.created = FIXED_TIME
     workbook.properties.modified = FIXED_TIME
     workbook.calculation = CalcProperties(fullCalcOnLoad=False)
+    text_only(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return normalize_zip(buffer.getvalue(), {"docProps/core.xml": _fixed_modified})
