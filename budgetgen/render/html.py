@@ -147,7 +147,7 @@ def render_html(
     env.filters["css_string"] = css_string
     css = (templates_root() / profile / "package.css").read_text(encoding="utf-8")
     template = env.get_template("package.html.j2")
-    tables_title = f"第四部分 {document.title} {document.subtitle}表"
+    tables_title = document.tables_heading  # the profile's wording, data in the document
     html = template.render(
         document=document,
         css=css,
