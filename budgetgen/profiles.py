@@ -114,6 +114,11 @@ class DocumentSettings(_Settings):
     font_size: float = 11.0  # the text's size in pt
     margins: tuple[float, float, float, float] = (22.0, 20.0, 20.0, 20.0)  # portrait pages, mm: top right bottom left
     wide_margins: tuple[float, float, float, float] = (12.0, 12.0, 14.0, 12.0)  # landscape pages
+    table_size: float = 9.0  # tables' text in pt; dense_size for tables of more than 14 columns
+    dense_size: float = 7.0
+    h1_size: float = 14.0  # a part's heading
+    part_breaks: bool = False  # each part starts a page
+    head_fill: str = Field("", pattern=r"^([0-9A-Fa-f]{6})?$")  # header cells' fill; empty: none
 
 
 class ExcelStyle(_Settings):

@@ -171,12 +171,17 @@ class TocEntry:
 
 @dataclass(frozen=True, slots=True)
 class Look:
-    """The page look a renderer applies: one font family, the body size, margins in mm (top, right, bottom, left)."""
+    """The page look a renderer applies: one font family, sizes in pt, margins in mm (top, right, bottom, left)."""
 
     font: str = "Noto Serif CJK SC"
     size: float = 11.0
     margins: tuple[float, float, float, float] = (22.0, 20.0, 20.0, 20.0)
     wide_margins: tuple[float, float, float, float] = (12.0, 12.0, 14.0, 12.0)
+    table_size: float = 9.0
+    dense_size: float = 7.0  # tables of more than 14 columns
+    h1_size: float = 14.0
+    part_breaks: bool = False  # each part (level-1 heading) starts a page
+    head_fill: str = ""  # RGB hex of header cells; empty: none
 
 
 @dataclass(frozen=True)

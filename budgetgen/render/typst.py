@@ -1,0 +1,228 @@
+"""The Typst PDF engine (``render --engine typst``): the document model typeset by Typst, in-process.
+
+A fixed Typst program (``package.typ``, beside this module) walks the document given to it as JSON
+data (``sys.inputs``): no text of the input is ever Typst source, so no name can inject markup or
+code. The compile sees one folder holding only that program (its root, so it reads no other file),
+the fonts of the profile's one CJK family and nothing else (no system fonts, no fallback, no
+packages: the package cache points into the empty folder). A fixed timestamp and document date make
+the same input give the same bytes; Typst tags the PDF (accessibility) by default.
+
+Typst is much faster than WeasyPrint and keeps little in memory, so there are no chunks: one compile
+lays out the whole package with its 目录 page numbers, repeated table headers and bookmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from budgetgen.package.model import Document, Paragraph, Section, Table, TablePart
+from budgetgen.render.fonts import font_coverage, undrawable
+from budgetgen.render.html import CONTROL, Draft, cell_text, form_split, merged_cells
+from budgetgen.render.pdf import RenderWarning
+
+PROGRAM = Path(__file__).with_name("package.typ")
+FIXED_TIMESTAMP = 946684800  # 2000-01-01, as the WeasyPrint engine's metadata
+CONTINUED = "（续）"
+# The few words the page program prints that are not the profile's: as in the HTML templates.
+WORDS = {"page": ["第 ", " 页"], "watermark": "草稿", "findings": "审核发现（草稿）"}
+
+
+def _clean(text: str) -> str:
+    return CONTROL.sub("", text)
+
+
+@cache
+def font_files(family: str) -> tuple[Path, ...]:
+    """The font files of one family (all its weights), as fontconfig knows them."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return ()
+    try:
+        found = subprocess.run(
+            [fc_list, "--format", "%{file}\n", f":family={family}"], capture_output=True, text=True, timeout=20
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(sorted({Path(line) for line in found.splitlines() if line.strip()}))
+
+
+def _part_data(table: Table, index: int, part: TablePart) -> dict[str, Any]:
+    total = sum(c.width for c in part.columns) or 1.0
+    covered, spans = merged_cells(part)
+    form = not part.header_rows
+    rows = []
+    for r, row in enumerate(part.rows):
+        cells = []
+        for c, value in enumerate(row.values):
+            if (r, c) in covered:
+                continue
+            kind = row.kind(c, part.columns[c].kind)
+            rowspan, colspan = spans.get((r, c), (1, 1))
+            cells.append([_clean(cell_text(value, kind.value, table.thousands)), kind.value, rowspan, colspan,
+                          c in row.labels])  # fmt: skip
+        rows.append({"role": row.role.value, "cells": cells})
+    split = form_split(part) if form else None
+    label = table.label + (CONTINUED if index > 0 and table.label else "")
+    return {
+        "label": _clean(label),
+        "widths": [round(c.width / total, 4) for c in part.columns],
+        "header": [[_clean(h.label), h.rowspan, h.colspan] for h in sorted(part.header, key=lambda h: (h.row, h.column))],
+        "dense": len(part.columns) > 14,
+        "form": form,
+        "rows": rows,
+        "split": split,
+        "empty": _clean(table.empty_note) if part.empty or not part.rows else None,
+    }
+
+
+def _table_data(table: Table, level: int) -> dict[str, Any]:
+    return {
+        "anchor": f"table-{table.number}",
+        "bookmark": _clean(table.bookmark or table.title),
+        "level": level,
+        "landscape": table.landscape,
+        "title": _clean(table.title),
+        "department": _clean(table.department),
+        "period": _clean(table.period),
+        "unit": _clean(table.unit_label),
+        "note": _clean(table.note),
+        "parts": [_part_data(table, i, p) for i, p in enumerate(table.parts)],
+    }
+
+
+def _paragraph_data(document: Document, paragraph: Paragraph) -> dict[str, Any]:
+    if paragraph.table:
+        return {"tables": [_table_data(t, 2) for t in document.placed(paragraph.table)], "emphasis": None, "rest": ""}
+    text = _clean(paragraph.text)
+    emphasis = paragraph.emphasis
+    if emphasis and text.startswith(emphasis):
+        return {"tables": None, "emphasis": _clean(emphasis), "rest": text[len(emphasis) :]}
+    return {"tables": None, "emphasis": None, "rest": text}
+
+
+def _section_data(document: Document, section: Section) -> dict[str, Any]:
+    return {
+        "title": _clean(section.title),
+        "level": min(max(section.level, 1), 3),
+        "anchor": section.anchor,
+        "paragraphs": [_paragraph_data(document, p) for p in section.paragraphs],
+        "children": [_section_data(document, c) for c in section.children],
+    }
+
+
+def _anchors(sections: tuple[Section, ...]) -> Iterator[str]:
+    for section in sections:
+        if section.anchor:
+            yield section.anchor
+        yield from _anchors(section.children)
+
+
+def typst_data(document: Document, draft: Draft | None = None) -> dict[str, Any]:
+    """The document as the page program's data: every string already what the page shows."""
+    look = document.look
+    targets = set(_anchors(document.parts)) | {f"table-{t.number}" for t in document.tables}
+    if document.tables_heading:
+        targets.add(document.tables_anchor)
+    draft_line = None
+    if draft is not None:
+        draft_line = f"{WORDS['watermark']} · 输入 {draft.hash}" + (f" · {draft.date}" if draft.date else "")
+    return {
+        "title": _clean(f"{document.title} {document.subtitle}"),
+        "author": _clean(document.organisation),
+        "words": WORDS,
+        "look": {
+            "font": look.font,
+            "size": look.size,
+            "table_size": look.table_size,
+            "dense_size": look.dense_size,
+            "h1": look.h1_size,
+            "margins": list(look.margins),
+            "wide_margins": list(look.wide_margins),
+            "part_breaks": look.part_breaks,
+            "head_fill": look.head_fill,
+        },
+        "draft": draft_line,
+        "findings": [_clean(f) for f in document.findings],
+        "cover": [_clean(line) for line in document.cover],
+        "toc_title": _clean(document.toc_title) if document.toc_title else None,
+        "toc": [{"title": _clean(e.title), "level": e.level, "target": e.target}
+                for e in document.toc if e.target in targets],  # fmt: skip
+        "parts": [_section_data(document, s) for s in document.parts],
+        "tables_heading": (
+            {"title": _clean(document.tables_heading), "anchor": document.tables_anchor}
+            if document.tables_heading and document.appendix
+            else None
+        ),
+        "tables": [_table_data(t, 2) for t in document.appendix],
+        "tables_first": document.tables_first,
+    }
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _check_glyphs(data: dict[str, Any], family: str) -> None:
+    """Every character shown must be in the font (Typst would draw an empty box): the BG-C160 rule, again."""
+    coverage = font_coverage(family)
+    if coverage is None:
+        return
+    bad = sorted({ch for text in _strings(data) for ch in undrawable(text, coverage)})
+    if bad:
+        listed = "、".join(f"“{ch}”(U+{ord(ch):04X})" for ch in bad[:5])
+        raise RenderWarning(f"字体“{family}”中没有这些字符：{listed}")
+
+
+def render_typst_pdf(document: Document, draft: Draft | None = None, strict: bool = True) -> bytes:
+    """The package's PDF typeset by Typst; a missing font, glyph or any Typst warning is an error unless a draft."""
+    import typst
+
+    data = typst_data(document, draft)
+    family = document.look.font
+    files = font_files(family)
+    if not files:
+        raise RenderWarning(f"找不到字体“{family}”（请安装 fonts-noto-cjk）")
+    if strict:
+        _check_glyphs(data, family)
+    with tempfile.TemporaryDirectory(prefix="budgetgen-typst-") as tmp:
+        root, fonts = Path(tmp) / "root", Path(tmp) / "fonts"
+        root.mkdir()
+        fonts.mkdir()
+        for i, file in enumerate(files):
+            (fonts / f"{i}-{file.name}").symlink_to(file)
+        main = root / "main.typ"
+        main.write_bytes(PROGRAM.read_bytes())
+        try:
+            pdf, warnings = typst.compile_with_warnings(
+                str(main),
+                root=str(root),
+                font_paths=[str(fonts)],
+                ignore_system_fonts=True,
+                sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
+                timestamp=FIXED_TIMESTAMP,
+                package_path=str(root),
+                package_cache_path=str(root),
+                pdf_tags=True,
+            )
+        except typst.TypstError as error:
+            raise RenderWarning(f"Typst 排版失败：{error}") from error
+    if strict and warnings:
+        raise RenderWarning("; ".join(str(w) for w in warnings[:5]))
+    if not isinstance(pdf, bytes):  # pragma: no cover - the binding returns bytes without an output path
+        raise RenderWarning("Typst 没有返回 PDF")
+    return pdf
+
