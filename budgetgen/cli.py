@@ -128,13 +128,31 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 @profile_option
 @formats_options
 @click.option("--draft", is_flag=True, help="草稿：每页加“草稿”水印、输入的摘要和日期。")
+@click.option(
+    "--engine",
+    type=click.Choice(["weasyprint", "typst"]),
+    default="weasyprint",
+    show_default=True,
+    help="PDF 排版引擎：weasyprint（默认）或 typst（更快）。",
+)
+@click.option("--verify", is_flag=True, help="写出后读回 Excel 和 PDF，核对每个金额都在应在的位置。")
 @report_errors
-def render(input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...], draft: bool) -> None:
+def render(
+    input_path: Path, output_dir: Path, profile: str, formats: tuple[str, ...], draft: bool, engine: str, verify: bool
+) -> None:
     """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
     from budgetgen.render.package import RefusedError, render_package
+    from budgetgen.render.verify import VerifyError
 
     try:
-        targets = render_package(input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft)
+        targets = render_package(
+            input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft, engine=engine, verify=verify
+        )
+    except VerifyError as mismatch:
+        for problem in mismatch.diagnostics:
+            click.echo(str(problem), err=True)
+        click.echo("核对未通过：写出的文件与预算数据不一致，已删除这些文件；这是 budgetgen 的缺陷，请报告。", err=True)
+        sys.exit(EXIT_INTERNAL)
     except RefusedError as refused:
         for finding in refused.findings:
             click.echo(str(finding), err=True)

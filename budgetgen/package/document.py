@@ -49,8 +49,13 @@ def fill(pattern: str, facts: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: facts.get(m.group(1), m.group(0)), pattern)
 
 
+def _ordinal(number: int) -> str:
+    """一、二、… up to 九十九; the plain number beyond (forms are numbered past 100)."""
+    return chinese_number(number) if 0 < number < 100 else str(number)
+
+
 def _table_facts(table: Table) -> dict[str, str]:
-    return {"label": table.label, "ordinal": chinese_number(table.number), "title": table.title,
+    return {"label": table.label, "ordinal": _ordinal(table.number), "title": table.title,
             "toc_title": table.toc_title}  # fmt: skip
 
 

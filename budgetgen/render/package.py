@@ -30,21 +30,39 @@ class RefusedError(Exception):
         super().__init__(f"{len(findings)} findings")
 
 
+ENGINES = ("weasyprint", "typst")
+
+
 def render_package(
-    input_path: Path, output_dir: Path, profile: str, formats: set[str], draft: bool = False
+    input_path: Path,
+    output_dir: Path,
+    profile: str,
+    formats: set[str],
+    draft: bool = False,
+    engine: str = "weasyprint",
+    verify: bool = False,
 ) -> list[Path]:
     """Load an input and write its package (see ``render_context``); return the paths written."""
-    paths, _ = render_context(load_context(input_path, profile), output_dir, formats, draft)
+    paths, _ = render_context(load_context(input_path, profile), output_dir, formats, draft, engine=engine,
+                              verify=verify)  # fmt: skip
     return paths
 
 
 def render_context(
-    ctx: CheckContext, output_dir: Path, formats: set[str], draft: bool = False, pdf_workers: int | None = None
+    ctx: CheckContext,
+    output_dir: Path,
+    formats: set[str],
+    draft: bool = False,
+    pdf_workers: int | None = None,
+    engine: str = "weasyprint",
+    verify: bool = False,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings.
 
     Without ``draft`` an input with check errors is refused; a draft is always rendered, with a
-    watermark, the input's hash and its findings on a page of their own.
+    watermark, the input's hash and its findings on a page of their own. ``engine`` lays out the
+    PDF (WeasyPrint, or Typst); ``verify`` reads the written xlsx and PDF back and raises
+    ``VerifyError`` when a figure of the document is not where it belongs.
     """
     loaded, ledger, profile = ctx.loaded, ctx.ledger, ctx.profile
     findings = run_checks(ctx)
@@ -64,10 +82,23 @@ def render_context(
     if "html" in formats:
         outputs[output_dir / f"{stem}.html"] = render_html(document, profile, marks).encode("utf-8")
     if "pdf" in formats:
-        chunk_html = partial(render_html, document, profile, marks)
-        outputs[output_dir / f"{stem}.pdf"] = render_pdf_package(
-            document, profile, chunk_html, strict=not draft, workers=pdf_workers
-        )
+        if engine == "typst":
+            from budgetgen.render.typst import render_typst_pdf
+
+            pdf = render_typst_pdf(document, marks, strict=not draft)
+        else:
+            chunk_html = partial(render_html, document, profile, marks)
+            pdf = render_pdf_package(document, profile, chunk_html, strict=not draft, workers=pdf_workers)
+        outputs[output_dir / f"{stem}.pdf"] = pdf
     for path, data in outputs.items():
         write_atomic(path, data)
+    if verify:
+        from budgetgen.render.verify import VerifyError, verify_outputs
+
+        try:
+            verify_outputs(document, {path.suffix: path for path in outputs})
+        except VerifyError:
+            for path in outputs:  # a package whose figures are wrong must not be published
+                path.unlink(missing_ok=True)
+            raise
     return list(outputs), findings
