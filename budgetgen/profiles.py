@@ -119,6 +119,8 @@ class DocumentSettings(_Settings):
     h1_size: float = 14.0  # a part's heading
     part_breaks: bool = False  # each part starts a page
     head_fill: str = Field("", pattern=r"^([0-9A-Fa-f]{6})?$")  # header cells' fill; empty: none
+    h1_center: bool = False  # parts' headings centred
+    title_anchor: str = ""  # the anchor of the text's title (a title block, not a part heading); empty: none
 
 
 class ExcelStyle(_Settings):

@@ -87,6 +87,7 @@ def assemble(
         tables_heading=fill(settings.tables_heading, facts),
         tables_anchor=settings.tables_anchor if settings.tables_heading else "",
         tables_first=settings.tables_first,
+        title_anchor=settings.title_anchor,
         look=Look(font, settings.font_size, settings.margins, settings.wide_margins, settings.table_size,
-                  settings.dense_size, settings.h1_size, settings.part_breaks, settings.head_fill),  # fmt: skip
+                  settings.dense_size, settings.h1_size, settings.part_breaks, settings.head_fill, settings.h1_center),  # fmt: skip
     )

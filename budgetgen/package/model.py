@@ -182,6 +182,7 @@ class Look:
     h1_size: float = 14.0
     part_breaks: bool = False  # each part (level-1 heading) starts a page
     head_fill: str = ""  # RGB hex of header cells; empty: none
+    h1_center: bool = False
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ class Document:
     tables_heading: str = ""
     tables_anchor: str = ""
     tables_first: bool = False
+    title_anchor: str = ""  # the text's title section (printed as a title block: organisation, then the rest)
     look: Look = field(default_factory=Look)
 
     @property

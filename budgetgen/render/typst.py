@@ -147,6 +147,7 @@ def typst_data(document: Document, draft: Draft | None = None) -> dict[str, Any]
             "wide_margins": list(look.wide_margins),
             "part_breaks": look.part_breaks,
             "head_fill": look.head_fill,
+            "h1_center": look.h1_center,
         },
         "draft": draft_line,
         "findings": [_clean(f) for f in document.findings],
@@ -162,6 +163,8 @@ def typst_data(document: Document, draft: Draft | None = None) -> dict[str, Any]
         ),
         "tables": [_table_data(t, 2) for t in document.appendix],
         "tables_first": document.tables_first,
+        "organisation": _clean(document.organisation),
+        "title_anchor": document.title_anchor or None,
     }
 
 
