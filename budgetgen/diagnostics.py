@@ -112,7 +112,7 @@ RULES: dict[str, Rule] = {
             "PDF 排版问题",
             "WeasyPrint warned while laying out the PDF (e.g. a missing glyph)",
         ),
-        Rule("BG-E080", Severity.ERROR, "输出核对不符", "render --verify: a written file lacks a figure where it belongs"),
+        Rule("BG-E080", Severity.ERROR, "输出核对不符", "render --verify: a figure missing where it belongs"),
         Rule("BG-E099", Severity.ERROR, "内部错误", "unexpected internal error (a bug: please report it)"),
     ]
 }

@@ -55,8 +55,12 @@ def _ordinal(number: int) -> str:
 
 
 def _table_facts(table: Table) -> dict[str, str]:
-    return {"label": table.label, "ordinal": _ordinal(table.number), "title": table.title,
-            "toc_title": table.toc_title}  # fmt: skip
+    return {
+        "label": table.label,
+        "ordinal": _ordinal(table.number),
+        "title": table.title,
+        "toc_title": table.toc_title,
+    }
 
 
 def assemble(
@@ -88,6 +92,16 @@ def assemble(
         tables_anchor=settings.tables_anchor if settings.tables_heading else "",
         tables_first=settings.tables_first,
         title_anchor=settings.title_anchor,
-        look=Look(font, settings.font_size, settings.margins, settings.wide_margins, settings.table_size,
-                  settings.dense_size, settings.h1_size, settings.part_breaks, settings.head_fill, settings.h1_center),  # fmt: skip
+        look=Look(
+            font,
+            settings.font_size,
+            settings.margins,
+            settings.wide_margins,
+            settings.table_size,
+            settings.dense_size,
+            settings.h1_size,
+            settings.part_breaks,
+            settings.head_fill,
+            settings.h1_center,
+        ),
     )

@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from budgetgen.package.model import Document, Paragraph, Section, Table, TablePart
+from budgetgen.package.model import Document, HeaderCell, Paragraph, Section, Table, TablePart
 from budgetgen.render.fonts import font_coverage, undrawable
 from budgetgen.render.html import CONTROL, Draft, cell_text, form_split, merged_cells
 from budgetgen.render.pdf import RenderWarning
@@ -53,6 +53,10 @@ def font_files(family: str) -> tuple[Path, ...]:
     return tuple(sorted({Path(line) for line in found.splitlines() if line.strip()}))
 
 
+def _grid_order(cell: HeaderCell) -> tuple[int, int]:
+    return cell.row, cell.column
+
+
 def _part_data(table: Table, index: int, part: TablePart) -> dict[str, Any]:
     total = sum(c.width for c in part.columns) or 1.0
     covered, spans = merged_cells(part)
@@ -65,15 +69,15 @@ def _part_data(table: Table, index: int, part: TablePart) -> dict[str, Any]:
                 continue
             kind = row.kind(c, part.columns[c].kind)
             rowspan, colspan = spans.get((r, c), (1, 1))
-            cells.append([_clean(cell_text(value, kind.value, table.thousands)), kind.value, rowspan, colspan,
-                          c in row.labels])  # fmt: skip
+            text = _clean(cell_text(value, kind.value, table.thousands))
+            cells.append([text, kind.value, rowspan, colspan, c in row.labels])
         rows.append({"role": row.role.value, "cells": cells})
     split = form_split(part) if form else None
     label = table.label + (CONTINUED if index > 0 and table.label else "")
     return {
         "label": _clean(label),
         "widths": [round(c.width / total, 4) for c in part.columns],
-        "header": [[_clean(h.label), h.rowspan, h.colspan] for h in sorted(part.header, key=lambda h: (h.row, h.column))],
+        "header": [[_clean(h.label), h.rowspan, h.colspan] for h in sorted(part.header, key=_grid_order)],
         "dense": len(part.columns) > 14,
         "form": form,
         "rows": rows,
@@ -153,8 +157,11 @@ def typst_data(document: Document, draft: Draft | None = None) -> dict[str, Any]
         "findings": [_clean(f) for f in document.findings],
         "cover": [_clean(line) for line in document.cover],
         "toc_title": _clean(document.toc_title) if document.toc_title else None,
-        "toc": [{"title": _clean(e.title), "level": e.level, "target": e.target}
-                for e in document.toc if e.target in targets],  # fmt: skip
+        "toc": [
+            {"title": _clean(e.title), "level": e.level, "target": e.target}
+            for e in document.toc
+            if e.target in targets
+        ],
         "parts": [_section_data(document, s) for s in document.parts],
         "tables_heading": (
             {"title": _clean(document.tables_heading), "anchor": document.tables_anchor}
@@ -228,4 +235,3 @@ def render_typst_pdf(document: Document, draft: Draft | None = None, strict: boo
     if not isinstance(pdf, bytes):  # pragma: no cover - the binding returns bytes without an output path
         raise RenderWarning("Typst 没有返回 PDF")
     return pdf
-

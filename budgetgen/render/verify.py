@@ -87,7 +87,8 @@ def check_xlsx(document: Document, data: bytes, name: str = "xlsx") -> list[Diag
                         actual = cells[c] if c < len(cells) else None
                         if not _same(value, row.kind(c, part.columns[c].kind), actual):
                             where = f"{sheet_name}!{_column_letter(c + 1)}{line}"
-                            problems.append(_problem(f"工作簿单元格应为 {value}，实际为 {actual!r}（{table.title}）", where))
+                            message = f"工作簿单元格应为 {value}，实际为 {actual!r}（{table.title}）"
+                            problems.append(_problem(message, where))
     finally:
         book.close()
     return problems
@@ -117,7 +118,9 @@ def _outline(data: bytes) -> list[tuple[str, int]]:
             if isinstance(item, list):
                 walk(item)
             else:
-                found.append((str(item.title), reader.get_destination_page_number(item)))
+                page = reader.get_destination_page_number(item)
+                if page is not None:
+                    found.append((str(item.title), page))
 
     walk(reader.outline)
     return sorted(found, key=lambda entry: entry[1])
@@ -170,18 +173,20 @@ def check_pdf(document: Document, data: bytes, name: str = "pdf") -> list[Diagno
         used.add(index)
         first = outline[index][1]
         later = [page for _title, page in outline[index + 1 :] if page > first]
-        last = later[0] if later else len(pages) - 1
+        last = len(pages) - 1
+        if later:  # a table of its own ends before the next bookmark's page; one in the text may share it
+            last = later[0] - 1 if table.placement == "appendix" else later[0]
         found = _figures("\n".join(pages[first : last + 1]))
-        for figure, count in (expected - found).items():
-            problems.append(_problem(
-                f"PDF 第 {first + 1}–{last + 1} 页的表“{label}”中缺少金额 {figure}（应有 {expected[figure]} 处，"
-                f"找到 {found[figure]} 处）", name))  # fmt: skip
+        for figure in expected - found:
+            message = f"PDF 第 {first + 1}–{last + 1} 页的表“{label}”中缺少金额 {figure}（应有 {expected[figure]} 处，"
+            problems.append(_problem(f"{message}找到 {found[figure]} 处）", name))
     text_expected = Counter[str]()
     for paragraph in _paragraphs(document.parts):
         text_expected.update(_figures(paragraph))
     whole = _figures("\n".join(pages))
     for figure, count in (text_expected - whole).items():
-        problems.append(_problem(f"PDF 的说明文字中缺少金额 {figure}（应有 {text_expected[figure]} 处，少 {count} 处）", name))
+        message = f"PDF 的说明文字中缺少金额 {figure}（应有 {text_expected[figure]} 处，少 {count} 处）"
+        problems.append(_problem(message, name))
     return problems
 
 
