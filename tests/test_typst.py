@@ -39,6 +39,7 @@ from budgetgen.package.model import (
 from budgetgen.pipeline import load_ledger
 from budgetgen.render.pdf import RenderWarning
 from budgetgen.render.typst import render_typst_pdf
+from budgetgen.render.verify import check_pdf
 
 from .conftest import EXAMPLES, GUANGYUAN, run
 
@@ -292,3 +293,30 @@ def test_verify_catches_a_figure_missing_from_the_pdf(tmp_path: Path, monkeypatc
     assert "缺少金额" in result.stderr
     assert "附表1" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+# --- a large package: chunks ------------------------------------------------------------------------------
+
+
+def test_chunked_layout_keeps_figures_bookmarks_and_toc(
+    guangyuan_typst: Path, guangyuan_document: Document, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from budgetgen.render import typst
+
+    monkeypatch.setattr(typst, "SINGLE_PASS_ROWS", 10)  # the worked example as if it were a large department
+    chunked = render_typst_pdf(guangyuan_document, workers=2)
+    assert chunked == render_typst_pdf(guangyuan_document, workers=1)  # the bytes do not depend on the workers
+    assert check_pdf(guangyuan_document, chunked) == []
+    whole_reader, chunked_reader = PdfReader(guangyuan_typst), PdfReader(io.BytesIO(chunked))
+    whole = [(d, t) for d, t, _p in outline(whole_reader.outline, whole_reader)]
+    assert [(d, t) for d, t, _p in outline(chunked_reader.outline, chunked_reader)] == whole
+    pages = pdftotext(chunked).split("\f")
+    toc = next(page for page in pages if "目录" in squeeze(page))
+    entries = re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", toc, re.MULTILINE)
+    assert len(entries) == len(guangyuan_document.toc)
+    for title, number in entries:
+        assert squeeze(title.split("、", 1)[-1]) in squeeze(pages[int(number) - 1]), (title, number)
+    for index, page in enumerate(pages[:-1], 1):
+        if index > 1:  # every page but the cover is numbered
+            assert f"第{index}页" in squeeze(page), index
+    assert Counter(FIGURE.findall(pdftotext(chunked))) == figures(guangyuan_typst)

@@ -25,7 +25,7 @@ from typing import Any
 from budgetgen.package.model import Document, HeaderCell, Paragraph, Section, Table, TablePart
 from budgetgen.render.fonts import font_coverage, undrawable
 from budgetgen.render.html import CONTROL, Draft, cell_text, form_split, merged_cells
-from budgetgen.render.pdf import RenderWarning
+from budgetgen.render.pdf import SINGLE_PASS_ROWS, RenderWarning, table_rows
 
 PROGRAM = Path(__file__).with_name("package.typ")
 FIXED_TIMESTAMP = 946684800  # 2000-01-01, as the WeasyPrint engine's metadata
@@ -87,6 +87,7 @@ def _part_data(table: Table, index: int, part: TablePart) -> dict[str, Any]:
 
 
 def _table_data(table: Table, level: int) -> dict[str, Any]:
+    """A table as the program's data; ``anchor`` None for a slice that continues one (no second bookmark)."""
     return {
         "anchor": f"table-{table.number}",
         "bookmark": _clean(table.bookmark or table.title),
@@ -170,6 +171,10 @@ def typst_data(document: Document, draft: Draft | None = None) -> dict[str, Any]
         ),
         "tables": [_table_data(t, 2) for t in document.appendix],
         "tables_first": document.tables_first,
+        "footer": True,
+        "page_offset": 0,
+        "toc_pages": None,
+        "stamp": [],
         "organisation": _clean(document.organisation),
         "title_anchor": document.title_anchor or None,
     }
@@ -197,17 +202,13 @@ def _check_glyphs(data: dict[str, Any], family: str) -> None:
         raise RenderWarning(f"字体“{family}”中没有这些字符：{listed}")
 
 
-def render_typst_pdf(document: Document, draft: Draft | None = None, strict: bool = True) -> bytes:
-    """The package's PDF typeset by Typst; a missing font, glyph or any Typst warning is an error unless a draft."""
+def compile_data(data: dict[str, Any], family: str, strict: bool = True, tags: bool = True) -> bytes:
+    """One Typst compile of the page program over ``data``: root, fonts and packages confined to a temp folder."""
     import typst
 
-    data = typst_data(document, draft)
-    family = document.look.font
     files = font_files(family)
     if not files:
         raise RenderWarning(f"找不到字体“{family}”（请安装 fonts-noto-cjk）")
-    if strict:
-        _check_glyphs(data, family)
     with tempfile.TemporaryDirectory(prefix="budgetgen-typst-") as tmp:
         root, fonts = Path(tmp) / "root", Path(tmp) / "fonts"
         root.mkdir()
@@ -226,7 +227,7 @@ def render_typst_pdf(document: Document, draft: Draft | None = None, strict: boo
                 timestamp=FIXED_TIMESTAMP,
                 package_path=str(root),
                 package_cache_path=str(root),
-                pdf_tags=True,
+                pdf_tags=tags,
             )
         except typst.TypstError as error:
             raise RenderWarning(f"Typst 排版失败：{error}") from error
@@ -235,3 +236,24 @@ def render_typst_pdf(document: Document, draft: Draft | None = None, strict: boo
     if not isinstance(pdf, bytes):  # pragma: no cover - the binding returns bytes without an output path
         raise RenderWarning("Typst 没有返回 PDF")
     return pdf
+
+
+def render_typst_pdf(
+    document: Document, draft: Draft | None = None, strict: bool = True, workers: int | None = None
+) -> bytes:
+    """The package's PDF typeset by Typst; a missing font, glyph or any Typst warning is an error unless a draft.
+
+    Up to ``SINGLE_PASS_ROWS`` table rows (~60 pages) one tagged compile; a larger package in chunks
+    (see ``typst_chunks``), which bounds memory but leaves the joined PDF untagged.
+    """
+    data = typst_data(document, draft)
+    family = document.look.font
+    if not font_files(family):
+        raise RenderWarning(f"找不到字体“{family}”（请安装 fonts-noto-cjk）")
+    if strict:
+        _check_glyphs(data, family)
+    if table_rows(document) <= SINGLE_PASS_ROWS:
+        return compile_data(data, family, strict)
+    from budgetgen.render.typst_chunks import render_chunked
+
+    return render_chunked(document, data, strict, workers)
