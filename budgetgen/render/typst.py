@@ -69,7 +69,9 @@ def _part_data(table: Table, index: int, part: TablePart) -> dict[str, Any]:
                 continue
             kind = row.kind(c, part.columns[c].kind)
             rowspan, colspan = spans.get((r, c), (1, 1))
-            text = _clean(cell_text(value, kind.value, table.thousands))
+            text = cell_text(value, kind.value, table.thousands)
+            if isinstance(value, str):  # a number's text has no control characters
+                text = _clean(text)
             cells.append([text, kind.value, rowspan, colspan, c in row.labels])
         rows.append({"role": row.role.value, "cells": cells})
     split = form_split(part) if form else None
@@ -174,21 +176,11 @@ def typst_data(document: Document, draft: Draft | None = None) -> dict[str, Any]
         "footer": True,
         "page_offset": 0,
         "toc_pages": None,
+        "toc_after_front": False,
         "stamp": [],
         "organisation": _clean(document.organisation),
         "title_anchor": document.title_anchor or None,
     }
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _check_glyphs(data: dict[str, Any], family: str) -> None:
@@ -196,7 +188,7 @@ def _check_glyphs(data: dict[str, Any], family: str) -> None:
     coverage = font_coverage(family)
     if coverage is None:
         return
-    bad = sorted({ch for text in _strings(data) for ch in undrawable(text, coverage)})
+    bad = undrawable("".join(set(json.dumps(data, ensure_ascii=False))), coverage)
     if bad:
         listed = "、".join(f"“{ch}”(U+{ord(ch):04X})" for ch in bad[:5])
         raise RenderWarning(f"字体“{family}”中没有这些字符：{listed}")

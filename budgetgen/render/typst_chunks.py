@@ -18,13 +18,13 @@ from typing import Any
 
 from budgetgen.package.model import Document
 from budgetgen.render.pdf import CHUNKS, FIXED_DATE, table_groups
-from budgetgen.render.typst import _table_data, compile_data
+from budgetgen.render.typst import compile_data
 
 # Not fork: a process that has run Typst holds its thread pool's locks, and a forked child would wait on
 # them forever. The fork server is a fresh process that has only imported the renderer.
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["budgetgen.render.typst"])
-MAX_ROUNDS = 3  # the 目录's numbers rarely change the front matter's length; stop after a few rounds
+CHUNK_ROWS = 1000  # table rows per chunk: ~350 MiB for a Typst worker, few enough processes to start
 
 
 def _compile_job(job: tuple[dict[str, Any], str, bool]) -> bytes:
@@ -47,12 +47,14 @@ def _empty(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _slices_data(document: Document, slices: list[tuple[int, int, int, int]]) -> list[dict[str, Any]]:
-    by_number = {t.number: t for t in document.appendix}
+def _slices_data(
+    document: Document, data: dict[str, Any], slices: list[tuple[int, int, int, int]]
+) -> list[dict[str, Any]]:
+    """The slices of the tables one chunk holds; a slice that continues a table gets no second bookmark."""
+    by_number = {t.number: (t, d) for t, d in zip(document.appendix, data["tables"], strict=True)}
     tables = []
     for number, index, start, end in slices:
-        table = by_number[number]
-        whole = _table_data(table, 2)
+        table, whole = by_number[number]
         part = whole["parts"][index]
         split = part["split"]
         part = {
@@ -103,34 +105,28 @@ def render_chunked(document: Document, data: dict[str, Any], strict: bool, worke
 
     family = document.look.font
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    groups = table_groups(document, CHUNKS)
+    groups = table_groups(document, CHUNKS, CHUNK_ROWS)
     table_jobs = [
-        ({**_empty(data), "tables": _slices_data(document, g), "footer": False, "draft": None}, family, strict)
+        ({**_empty(data), "tables": _slices_data(document, data, g), "footer": False, "draft": None}, family, strict)
         for g in groups
     ]
-    targets = [f"table-{t.number}" for t in document.appendix]
     front = {**data, "tables": []}
     with _CONTEXT.Pool(max(workers, 1), maxtasksperchild=1) as pool:
-        pending = pool.map_async(_compile_job, table_jobs)
-        guess = pool.apply(_compile_job, (({**front, "toc_pages": dict.fromkeys(targets, 0)}, family, strict),))
-        chunks = pending.get()
-        front_pages = len(PdfReader(io.BytesIO(guess)).pages)
+        chunks = pool.map(_compile_job, table_jobs, chunksize=1)
         table_pages = [len(PdfReader(io.BytesIO(c)).pages) for c in chunks]
-        for _ in range(MAX_ROUNDS):
-            offset = 0 if document.tables_first else front_pages
-            toc: dict[str, int] = {}
-            for (chunk_data, _family, _strict), chunk, pages in zip(table_jobs, chunks, table_pages, strict=True):
-                anchors = [t["anchor"] for t in chunk_data["tables"] if t["anchor"] is not None]
-                starts = [entry[1] for entry in _outline(chunk)]  # the bookmarks of those tables, in order
-                toc.update({a: offset + s + 1 for a, s in zip(anchors, starts, strict=True)})
-                offset += pages
-            front_offset = sum(table_pages) if document.tables_first else 0
-            front_job = ({**front, "toc_pages": toc, "page_offset": front_offset}, family, strict)
-            front_pdf = pool.apply(_compile_job, (front_job,))
-            pages = len(PdfReader(io.BytesIO(front_pdf)).pages)
-            if pages == front_pages:
-                break
-            front_pages = pages
+        toc: dict[str, int] = {}  # each table's first page counted from the first table page
+        offset = 0
+        for (chunk_data, _family, _strict), chunk, pages in zip(table_jobs, chunks, table_pages, strict=True):
+            anchors = [t["anchor"] for t in chunk_data["tables"] if t["anchor"] is not None]
+            starts = [entry[1] for entry in _outline(chunk)]  # the bookmarks of those tables, in order
+            toc.update({a: offset + s + 1 for a, s in zip(anchors, starts, strict=True)})
+            offset += pages
+        # the front matter adds its own length to those numbers when the tables follow it (one compile)
+        front_offset = sum(table_pages) if document.tables_first else 0
+        front_job = ({**front, "toc_pages": toc, "toc_after_front": not document.tables_first,
+                      "page_offset": front_offset}, family, strict)  # fmt: skip
+        front_pdf = pool.apply(_compile_job, (front_job,))
+        front_pages = len(PdfReader(io.BytesIO(front_pdf)).pages)
         landscape = [flag for chunk in chunks for flag in _landscape(chunk)]
         first_table_page = 0 if document.tables_first else front_pages
         stamp_job = ({**_empty(data), "stamp": landscape, "page_offset": first_table_page}, family, strict)
