@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import re
 import subprocess
 from collections import Counter
@@ -320,3 +321,19 @@ def test_chunked_layout_keeps_figures_bookmarks_and_toc(
         if index > 1:  # every page but the cover is numbered
             assert f"第{index}页" in squeeze(page), index
     assert Counter(FIGURE.findall(pdftotext(chunked))) == figures(guangyuan_typst)
+
+
+def test_a_number_wider_than_its_column_shrinks_the_table_and_stays_whole() -> None:
+    columns = (Column(("名称",), ColumnKind.TEXT, 40), *(Column((f"列{i}",), ColumnKind.AMOUNT, 4) for i in range(20)))
+    header, depth = header_grid([c.path for c in columns])
+    amounts = tuple(Decimal("42242.82") + i for i in range(20))
+    part = TablePart(columns, header, depth, (Row(RowRole.TOTAL, ("合计", *amounts)),))
+    table = Table(1, "附表1", "宽表", "宽表", "部门", "万元", (part,), "无", bookmark="附表1 宽表")
+    document = Document("单位", "2025 年单位预算", 2025, "单位", tables=(table,))
+    pdf = render_typst_pdf(document)
+    assert Counter(FIGURE.findall(pdftotext(pdf))) == Counter(f"{a:,.2f}" for a in amounts)
+    boxes = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([\d,.]+)</word>',
+                       pdftotext(pdf, "-bbox"))  # fmt: skip
+    spans = sorted((float(left), float(right)) for left, right, text in boxes if FIGURE.fullmatch(text))
+    assert len(spans) == 20
+    assert all(right <= next_left for (_l, right), (next_left, _r) in itertools.pairwise(spans)), spans

@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from budgetgen.package.model import Document, HeaderCell, Paragraph, Section, Table, TablePart
+from budgetgen.package.model import Document, HeaderCell, Look, Paragraph, Section, Table, TablePart
 from budgetgen.render.fonts import font_coverage, undrawable
 from budgetgen.render.html import CONTROL, Draft, cell_text, form_split, merged_cells
 from budgetgen.render.pdf import SINGLE_PASS_ROWS, RenderWarning, table_rows
@@ -57,11 +57,41 @@ def _grid_order(cell: HeaderCell) -> tuple[int, int]:
     return cell.row, cell.column
 
 
-def _part_data(table: Table, index: int, part: TablePart) -> dict[str, Any]:
+MM = 72 / 25.4  # points per millimetre
+A4_MM = (210.0, 297.0)
+MIN_SIZE = 4.5  # pt: the smallest size a table is shrunk to
+
+
+def _text_width(text: str) -> float:
+    """A number's width in em in the CJK family's Latin digits (digits ~0.55 em, separators ~0.3)."""
+    return sum(0.55 if ch.isdigit() or ch == "-" else 0.3 for ch in text)
+
+
+def _fitting_size(
+    table: Table, look: Look, size: float, widths: list[float], numbers: list[tuple[int, int, str]]
+) -> float:
+    """The table's text size, made smaller where a number would not fit its column (numbers never wrap).
+
+    The page's text width is split by the column fractions; a number cell (column, span, text) needs
+    its digits plus the cell's padding. Deterministic: the same table gets the same size.
+    """
+    margins = look.wide_margins if table.landscape else look.margins
+    page = (A4_MM[1] if table.landscape else A4_MM[0]) - margins[1] - margins[3]
+    fit = size
+    for column, colspan, text in numbers:
+        room = page * MM * sum(widths[column : column + colspan]) - 4.5  # the cell's padding and rules
+        need = _text_width(text)
+        if need * fit > room:
+            fit = max(room / need, MIN_SIZE)
+    return round(fit, 2)
+
+
+def _part_data(table: Table, index: int, part: TablePart, look: Look) -> dict[str, Any]:
     total = sum(c.width for c in part.columns) or 1.0
     covered, spans = merged_cells(part)
     form = not part.header_rows
     rows = []
+    numbers: list[tuple[int, int, str]] = []
     for r, row in enumerate(part.rows):
         cells = []
         for c, value in enumerate(row.values):
@@ -72,15 +102,20 @@ def _part_data(table: Table, index: int, part: TablePart) -> dict[str, Any]:
             text = cell_text(value, kind.value, table.thousands)
             if isinstance(value, str):  # a number's text has no control characters
                 text = _clean(text)
+            elif text:
+                numbers.append((c, colspan, text))
             cells.append([text, kind.value, rowspan, colspan, c in row.labels])
         rows.append({"role": row.role.value, "cells": cells})
     split = form_split(part) if form else None
     label = table.label + (CONTINUED if index > 0 and table.label else "")
+    widths = [round(c.width / total, 4) for c in part.columns]
     return {
         "label": _clean(label),
-        "widths": [round(c.width / total, 4) for c in part.columns],
+        "widths": widths,
         "header": [[_clean(h.label), h.rowspan, h.colspan] for h in sorted(part.header, key=_grid_order)],
-        "dense": len(part.columns) > 14,
+        "size": _fitting_size(
+            table, look, look.dense_size if len(part.columns) > 14 else look.table_size, widths, numbers
+        ),
         "form": form,
         "rows": rows,
         "split": split,
@@ -88,7 +123,7 @@ def _part_data(table: Table, index: int, part: TablePart) -> dict[str, Any]:
     }
 
 
-def _table_data(table: Table, level: int) -> dict[str, Any]:
+def _table_data(table: Table, level: int, look: Look) -> dict[str, Any]:
     """A table as the program's data; ``anchor`` None for a slice that continues one (no second bookmark)."""
     return {
         "anchor": f"table-{table.number}",
@@ -100,13 +135,17 @@ def _table_data(table: Table, level: int) -> dict[str, Any]:
         "period": _clean(table.period),
         "unit": _clean(table.unit_label),
         "note": _clean(table.note),
-        "parts": [_part_data(table, i, p) for i, p in enumerate(table.parts)],
+        "parts": [_part_data(table, i, p, look) for i, p in enumerate(table.parts)],
     }
 
 
 def _paragraph_data(document: Document, paragraph: Paragraph) -> dict[str, Any]:
     if paragraph.table:
-        return {"tables": [_table_data(t, 2) for t in document.placed(paragraph.table)], "emphasis": None, "rest": ""}
+        return {
+            "tables": [_table_data(t, 2, document.look) for t in document.placed(paragraph.table)],
+            "emphasis": None,
+            "rest": "",
+        }
     text = _clean(paragraph.text)
     emphasis = paragraph.emphasis
     if emphasis and text.startswith(emphasis):
@@ -171,7 +210,7 @@ def typst_data(document: Document, draft: Draft | None = None) -> dict[str, Any]
             if document.tables_heading and document.appendix
             else None
         ),
-        "tables": [_table_data(t, 2) for t in document.appendix],
+        "tables": [_table_data(t, 2, document.look) for t in document.appendix],
         "tables_first": document.tables_first,
         "footer": True,
         "page_offset": 0,
