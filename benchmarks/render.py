@@ -1,16 +1,18 @@
-"""Benchmark: how fast budgetgen renders, side by side with LibreOffice on the same package.
+"""Benchmark: how fast budgetgen renders, both PDF engines side by side with LibreOffice on the same package.
 
-Not a test. Prints, for each example and for a generated department of N units: pages, seconds
-for the xlsx, the html and the pdf, peak memory of each step (each in its own process), and the
-time LibreOffice takes to convert our own workbook to PDF in the same run, with the ratio
-(our PDF seconds / LibreOffice's). Target: ratio <= 1.0 and cost linear in pages.
+Not a test. Prints, for each example and for generated departments of N units: pages, seconds and peak
+memory of the xlsx, of the WeasyPrint PDF and of the Typst PDF (each step in its own process), the time
+LibreOffice takes to convert our own workbook to PDF in the same run, each engine's ratio to LibreOffice,
+and what ``render --verify`` costs on the Typst output. Targets: Typst <= 0.3x LibreOffice, memory
+<= 500 MiB at 300 pages, cost linear in pages.
 
 It also renders one unit with 250 / 500 / 1,000 / 2,000 projects (xlsx and html only) and prints the
 seconds per project of each step, and how far the per-project time spreads (target: within 1.5x).
 
-    .venv/bin/python benchmarks/render.py            # examples + a 50-unit department + the big units
-    .venv/bin/python benchmarks/render.py --units 10 # a smaller generated department
-    .venv/bin/python benchmarks/render.py --units 0 --no-examples --projects 1000  # one 1,000-project unit
+    .venv/bin/python benchmarks/render.py                  # examples + 14 units (~300 pages) + 50 units + big units
+    .venv/bin/python benchmarks/render.py --units 10       # a smaller generated department
+    .venv/bin/python benchmarks/render.py --engines typst  # skip WeasyPrint (slow on large departments)
+    .venv/bin/python benchmarks/render.py --units --examples 0 --projects 1000  # one 1,000-project unit
 """
 
 from __future__ import annotations
@@ -46,18 +48,42 @@ document = build_document(load_ledger(source, profile), profile)
 model = time.perf_counter() - start
 start = time.perf_counter()
 cpu = time.process_time()
+verify = 0.0
 if step == "xlsx":
     (out / "package.xlsx").write_bytes(render_xlsx(document.tables, document.title))
 elif step == "html":
     (out / "package.html").write_text(render_html(document, profile), encoding="utf-8")
+elif step == "typst":
+    from budgetgen.render.typst import render_typst_pdf
+    from budgetgen.render.verify import check_pdf
+    pdf = render_typst_pdf(document)
+    (out / "typst.pdf").write_bytes(pdf)
+    seconds = time.perf_counter() - start
+    begin = time.perf_counter()
+    assert check_pdf(document, pdf) == []
+    verify = time.perf_counter() - begin
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from budgetgen.render.pdf import SINGLE_PASS_ROWS, table_rows
+    if table_rows(document) > SINGLE_PASS_ROWS:  # chunked: a worker's peak is that of its largest chunk
+        from budgetgen.render import typst_chunks as tc
+        from budgetgen.render.typst import typst_data
+        data = typst_data(document)
+        groups = tc.table_groups(document, tc.CHUNKS, tc.CHUNK_ROWS)
+        largest = max(groups, key=lambda g: sum(e - s for _n, _i, s, e in g))
+        tc._compile_job(({**tc._empty(data), "tables": tc._slices_data(document, data, largest), "footer": False,
+                          "draft": None}, document.look.font, True))
 else:
     html_for = partial(render_html, document, profile, None)
-    (out / "package.pdf").write_bytes(render_pdf_package(document, profile, html_for))
-seconds = time.perf_counter() - start
+    (out / "weasyprint.pdf").write_bytes(render_pdf_package(document, profile, html_for))
+if step != "typst":
+    seconds = time.perf_counter() - start
 cpu = time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"model": model, "seconds": seconds, "cpu": cpu, "peak_mib": peak, "worker_mib": workers}))
+if step == "typst":
+    peak, workers = parent, peak
+print(json.dumps({"model": model, "seconds": seconds, "cpu": cpu, "peak_mib": peak, "worker_mib": workers,
+                  "verify": verify}))
 """
 
 
@@ -150,40 +176,47 @@ def libreoffice(xlsx: Path, out: Path) -> tuple[float, int] | None:
     return seconds, pages(next(target.glob("*.pdf")))
 
 
-def measure(name: str, source: Path, profile: str = "sichuan-2025") -> None:
+def measure(name: str, source: Path, profile: str, engines: list[str], office: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         xlsx = run_step(source, out, "xlsx", profile)
-        html = run_step(source, out, "html", profile)
-        pdf = run_step(source, out, "pdf", profile)
-        n = pages(out / "package.pdf")
-        lo = libreoffice(out / "package.xlsx", out)
-        line = (
-            f"{name:<18} pages {n:>4}  model {pdf['model']:6.2f}s  xlsx {xlsx['seconds']:6.2f}s "
-            f"({xlsx['peak_mib']:.0f} MiB)  html {html['seconds']:6.2f}s  pdf {pdf['seconds']:7.2f}s "
-            f"({pdf['peak_mib']:.0f} MiB, workers {pdf['worker_mib']:.0f} MiB, {pdf['seconds'] / n:.3f} s/page)"
-        )
+        line = f"{name:<18} model {xlsx['model']:6.2f}s  xlsx {xlsx['seconds']:6.2f}s ({xlsx['peak_mib']:.0f} MiB)"
+        lo = libreoffice(out / "package.xlsx", out) if office else None
         if lo is not None:
-            line += f"  LibreOffice {lo[0]:7.2f}s ({lo[1]} pages)  ratio {pdf['seconds'] / lo[0]:.2f}"
+            line += f" | LibreOffice {lo[1]:>4} pages {lo[0]:7.2f}s"
+        for engine in engines:
+            result = run_step(source, out, engine, profile)
+            n = pages(out / f"{engine}.pdf")
+            memory = f"{result['peak_mib']:.0f} MiB, workers {result['worker_mib']:.0f} MiB"
+            line += f" | {engine} {n:>4} pages {result['seconds']:7.2f}s ({memory}"
+            line += f", verify {result['verify']:.2f}s)" if engine == "typst" else ")"
+            if lo is not None:
+                line += f" ratio {result['seconds'] / lo[0]:.2f}"
         print(line, flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=50, help="units of the generated department (0: none)")
+    parser.add_argument("--units", type=int, nargs="*", default=[14, 50], help="units of generated departments")
+    parser.add_argument("--engines", nargs="*", default=["weasyprint", "typst"], choices=["weasyprint", "typst"])
+    parser.add_argument("--no-libreoffice", action="store_true", help="skip LibreOffice")
+    parser.add_argument("--examples", type=int, default=4, help="how many of the examples to measure (0-4)")
     parser.add_argument(
         "--projects", default="250,500,1000,2000", help="sizes of the one-unit case, comma-separated (0: none)"
     )
-    parser.add_argument("--no-examples", action="store_true", help="skip the examples")
     args = parser.parse_args()
-    if not args.no_examples:
-        measure("guangyuan-2025", EXAMPLES / "guangyuan-2025")
-        measure("demo-county", EXAMPLES / "demo-county")
-        measure("laiyuan (hebei)", EXAMPLES / "laiyuan-2020", "hebei-2020")
-        measure("wanyuan (forms)", EXAMPLES / "wanyuan-2023", "sichuan-performance-2023")
-    if args.units:
+    office = not args.no_libreoffice
+    examples = [
+        ("guangyuan-2025", EXAMPLES / "guangyuan-2025", "sichuan-2025"),
+        ("demo-county", EXAMPLES / "demo-county", "sichuan-2025"),
+        ("laiyuan (hebei)", EXAMPLES / "laiyuan-2020", "hebei-2020"),
+        ("wanyuan (forms)", EXAMPLES / "wanyuan-2023", "sichuan-performance-2023"),
+    ]
+    for name, source, profile in examples[: args.examples]:
+        measure(name, source, profile, args.engines, office)
+    for units in args.units:
         with tempfile.TemporaryDirectory() as tmp:
-            measure(f"generated-{args.units}", generated_department(args.units, Path(tmp)))
+            measure(f"generated-{units}", generated_department(units, Path(tmp)), "sichuan-2025", args.engines, office)
     sizes = [int(n) for n in args.projects.split(",") if int(n) > 0]
     if sizes:
         measure_projects(sizes)

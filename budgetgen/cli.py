@@ -181,6 +181,14 @@ def summary(input_path: Path, profile: str, output_format: str) -> None:
 @click.option("--draft", is_flag=True, help="草稿：每页加“草稿”水印、输入的摘要和日期。")
 @click.option("--select", multiple=True, metavar="CODE", help="只运行这些规则（同 check）。")
 @click.option("--ignore", multiple=True, metavar="CODE", help="不运行这些规则（同 check）。")
+@click.option(
+    "--engine",
+    type=click.Choice(["weasyprint", "typst"]),
+    default="weasyprint",
+    show_default=True,
+    help="PDF 排版引擎：weasyprint（默认）或 typst（更快）。",
+)
+@click.option("--verify", is_flag=True, help="写出前读回 Excel 和 PDF，核对每个金额都在应在的位置。")
 @catalog_option
 @quiet_option
 @report_errors
@@ -192,18 +200,35 @@ def render(
     draft: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    engine: str = "weasyprint",
+    verify: bool = False,
     quiet: bool = False,
 ) -> None:
     """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
     from budgetgen.progress import Progress
     from budgetgen.render.package import RefusedError, render_package
+    from budgetgen.render.verify import VerifyError
 
     select, ignore = _rule_codes("--select", select), _rule_codes("--ignore", ignore)
     progress = Progress(quiet)
     try:
         targets = render_package(
-            input_path, output_dir, profile, set(formats) or {"xlsx", "pdf"}, draft, select, ignore, progress
+            input_path,
+            output_dir,
+            profile,
+            set(formats) or {"xlsx", "pdf"},
+            draft,
+            select,
+            ignore,
+            progress,
+            engine=engine,
+            verify=verify,
         )
+    except VerifyError as mismatch:
+        for problem in mismatch.diagnostics:
+            echo(str(problem), err=True)
+        click.echo("核对未通过：生成的文件与预算数据不一致，未写出任何文件；这是 budgetgen 的缺陷，请报告。", err=True)
+        sys.exit(EXIT_INTERNAL)
     except RefusedError as refused:
         for finding in refused.findings:
             echo(str(finding), err=True)

@@ -128,6 +128,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule("BG-E075", Severity.ERROR, "无法生成新年度输入", "new-year: year not after the budget's, bad output"),
         Rule("BG-E076", Severity.WARNING, "新年度科目调整", "new-year: a code renumbered or removed"),
+        Rule("BG-E080", Severity.ERROR, "输出核对不符", "render --verify: a figure missing where it belongs"),
         Rule("BG-E099", Severity.ERROR, "内部错误", "unexpected internal error (a bug: please report it)"),
     ]
 }

@@ -132,11 +132,34 @@ class CheckSettings(_Settings):
 
 
 class DocumentSettings(_Settings):
-    """How the package is put together: tables before the text, a 目录 (read by the page template and the PDF join)."""
+    """How the package is put together: tables before the text, a 目录 (read by the page template and the PDF join).
+
+    The wording fields are short patterns whose only placeholders are ``{organisation}``, ``{year}``,
+    ``{title}``, ``{subtitle}`` (the document's) and, in ``toc_table`` and ``table_bookmark``,
+    ``{label}``, ``{ordinal}`` (一、二、… of the table's number), ``{title}``, ``{toc_title}`` (the table's).
+    They become data in the ``Document``, so that a renderer prints no wording of its own.
+    """
 
     tables_first: bool = False
     toc: bool = True
     toc_key: str = ""  # the key of the text tables that the 目录 lists too
+    cover: list[str] = Field(default_factory=list)  # the cover's lines; none: no cover page
+    toc_title: str = "目　录"
+    toc_depth: int = Field(1, ge=1, le=2)  # 2: the 目录 lists the parts' anchored subsections too
+    toc_table: str = "{title}"  # a table's line in the 目录
+    tables_heading: str = ""  # a heading page before the tables (e.g. 第四部分 …表); empty: none
+    tables_anchor: str = "part-4"  # that heading's anchor
+    table_bookmark: str = "{title}"  # a table's PDF bookmark
+    font_size: float = 11.0  # the text's size in pt
+    margins: tuple[float, float, float, float] = (22.0, 20.0, 20.0, 20.0)  # portrait pages, mm: top right bottom left
+    wide_margins: tuple[float, float, float, float] = (12.0, 12.0, 14.0, 12.0)  # landscape pages
+    table_size: float = 9.0  # tables' text in pt; dense_size for tables of more than 14 columns
+    dense_size: float = 7.0
+    h1_size: float = 14.0  # a part's heading
+    part_breaks: bool = False  # each part starts a page
+    head_fill: str = Field("", pattern=r"^([0-9A-Fa-f]{6})?$")  # header cells' fill; empty: none
+    h1_center: bool = False  # parts' headings centred
+    title_anchor: str = ""  # the anchor of the text's title (a title block, not a part heading); empty: none
 
 
 class ExcelStyle(_Settings):

@@ -9,6 +9,7 @@ subset CJK fonts, A4 pages, and the same bytes for the same input. Text from the
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from collections import defaultdict
@@ -27,6 +28,8 @@ from budgetgen.render.pdf import _fetcher_class
 from .conftest import DEMO, GUANGYUAN, ROOT, run
 
 PROFILE = "sichuan-2025"
+# The PDF engine these tests render with: BUDGETGEN_TEST_ENGINE=typst runs them all against Typst.
+ENGINE = ("--engine", os.environ.get("BUDGETGEN_TEST_ENGINE", "weasyprint"))
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100.00")
 A4 = (Decimal("595.28"), Decimal("841.89"))  # points, portrait
@@ -116,7 +119,7 @@ class Package:
 
 def render(source: Path, out: Path, *flags: str) -> Package:
     """Render ``source`` into ``out`` with the CLI and read back the PDF page by page."""
-    result = run("render", source, "-o", out, *flags)
+    result = run("render", source, "-o", out, *ENGINE, *flags)
     assert result.exit_code == 0, result.output
     pdfs = list(out.glob("*.pdf"))
     assert len(pdfs) == 1, pdfs
@@ -176,7 +179,7 @@ def package(request: pytest.FixtureRequest) -> Package:
 def guangyuan_again(guangyuan_package: Package, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The worked example's PDF once more, in another folder, right after the first render."""
     out = tmp_path_factory.mktemp("pdf-guangyuan-again")
-    result = run("render", GUANGYUAN, "-o", out, "--pdf")
+    result = run("render", GUANGYUAN, "-o", out, "--pdf", *ENGINE)
     assert result.exit_code == 0, result.output
     return next(out.glob("*.pdf"))
 

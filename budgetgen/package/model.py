@@ -131,6 +131,7 @@ class Table:
     key: str = ""
     placement: str = "appendix"
     thousands: bool = True
+    bookmark: str = ""  # the PDF bookmark's label (the profile's ``document.table_bookmark``)
 
     @property
     def sheet_name(self) -> str:
@@ -159,9 +160,39 @@ class Section:
     anchor: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class TocEntry:
+    """A line of the 目录: its text, level (1 or 2) and the anchor it points at (a part or ``table-N``)."""
+
+    title: str
+    level: int
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """The page look a renderer applies: one font family, sizes in pt, margins in mm (top, right, bottom, left)."""
+
+    font: str = "Noto Serif CJK SC"
+    size: float = 11.0
+    margins: tuple[float, float, float, float] = (22.0, 20.0, 20.0, 20.0)
+    wide_margins: tuple[float, float, float, float] = (12.0, 12.0, 14.0, 12.0)
+    table_size: float = 9.0
+    dense_size: float = 7.0  # tables of more than 14 columns
+    h1_size: float = 14.0
+    part_breaks: bool = False  # each part (level-1 heading) starts a page
+    head_fill: str = ""  # RGB hex of header cells; empty: none
+    h1_center: bool = False
+
+
 @dataclass(frozen=True)
 class Document:
-    """The whole package: cover facts, text parts and tables."""
+    """The whole package: cover facts, text parts and tables, and how they are put together.
+
+    The wording a renderer would otherwise hard-code is data here, from the profile's ``document``
+    settings: the ``cover`` lines (none: no cover), the 目录's title and entries (no title: no 目录),
+    the heading printed before the tables and its anchor, and whether the tables come first.
+    """
 
     title: str
     subtitle: str
@@ -170,6 +201,14 @@ class Document:
     parts: tuple[Section, ...] = ()
     tables: tuple[Table, ...] = field(default_factory=tuple)
     findings: tuple[str, ...] = ()
+    cover: tuple[str, ...] = ()
+    toc_title: str = ""
+    toc: tuple[TocEntry, ...] = ()
+    tables_heading: str = ""
+    tables_anchor: str = ""
+    tables_first: bool = False
+    title_anchor: str = ""  # the text's title section (printed as a title block: organisation, then the rest)
+    look: Look = field(default_factory=Look)
 
     @property
     def appendix(self) -> tuple[Table, ...]:

@@ -20,6 +20,7 @@ import secrets
 import shutil
 import signal
 import stat
+import threading
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -89,13 +90,29 @@ def as_output_error(path: Path) -> Iterator[None]:
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold SIGTERM and SIGINT back for a short step that must not stop halfway (they arrive after it)."""
-    held = {signal.SIGTERM, signal.SIGINT}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    """Hold SIGTERM and SIGINT back for a short step that must not stop halfway (they arrive after it).
+
+    In the main thread the handlers only note the signal and it is raised again after the step: a mask
+    would not do there, since the kernel hands a process's signal to any thread that does not block it
+    (a library's helper thread), and Python then runs the handler in the main thread at once.
+    """
+    held = (signal.SIGTERM, signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread():
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)
 
 
 def _own_name(path: Path, kind: str) -> Path:

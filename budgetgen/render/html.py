@@ -145,7 +145,7 @@ def render_html(
     """
     env = environment(profile)
     css = profile_file(profile, "package.css").read_text(encoding="utf-8")
-    tables_title = f"第四部分 {document.title} {document.subtitle}表"
+    tables_title = document.tables_heading  # the profile's wording, data in the document
     html = render_profile_template(
         env,
         "package.html.j2",

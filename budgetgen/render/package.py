@@ -8,6 +8,7 @@ failure or a signal never leaves a half-written or a mismatched set of files beh
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
@@ -17,6 +18,7 @@ from budgetgen.checks import has_errors, run_checks
 from budgetgen.checks.context import CheckContext
 from budgetgen.diagnostics import Diagnostic, Severity
 from budgetgen.package.document import build_document, output_stem
+from budgetgen.package.model import Document
 from budgetgen.pipeline import load_context
 from budgetgen.render.files import write_set
 from budgetgen.render.html import Draft, render_html
@@ -32,6 +34,9 @@ class RefusedError(Exception):
         super().__init__(f"{len(findings)} findings")
 
 
+ENGINES = ("weasyprint", "typst")
+
+
 def render_package(
     input_path: Path,
     output_dir: Path,
@@ -41,6 +46,8 @@ def render_package(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     stage: Callable[[str], None] | None = None,
+    engine: str = "weasyprint",
+    verify: bool = False,
 ) -> list[Path]:
     """Load an input and write its package (see ``render_context``); return the paths written.
 
@@ -49,7 +56,9 @@ def render_package(
     if stage is not None:
         stage("读取输入")
     ctx = load_context(input_path, profile)
-    paths, _ = render_context(ctx, output_dir, formats, draft, select=select, ignore=ignore, stage=stage)
+    paths, _ = render_context(
+        ctx, output_dir, formats, draft, select=select, ignore=ignore, stage=stage, engine=engine, verify=verify
+    )
     return paths
 
 
@@ -63,14 +72,34 @@ def render_context(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     stage: Callable[[str], None] | None = None,
+    engine: str = "weasyprint",
+    verify: bool = False,
 ) -> tuple[list[Path], list[Diagnostic]]:
-    """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings."""
-    outputs, findings = build_outputs(
-        ctx, output_dir, formats, draft, pdf_workers, select=select, ignore=ignore, stage=stage
+    """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings.
+
+    ``verify`` reads the files back before they replace the previous set and raises ``VerifyError``
+    when a figure of the document is not where it belongs: a wrong package is never published.
+    """
+    outputs, findings, document = _build(
+        ctx, output_dir, formats, draft, pdf_workers, select=select, ignore=ignore, stage=stage, engine=engine
     )
+    if verify:
+        _verify(document, outputs)
     if stage is not None:
         stage("写入文件")
     return write_set(outputs), findings
+
+
+def _verify(document: Document, outputs: dict[Path, bytes]) -> None:
+    """Read the outputs back from a private folder (not yet in place) and compare them with the document."""
+    from budgetgen.render.verify import verify_outputs
+
+    with tempfile.TemporaryDirectory(prefix="budgetgen-verify-") as folder:
+        written = {}
+        for path, data in outputs.items():
+            (Path(folder) / path.name).write_bytes(data)
+            written[path.suffix] = Path(folder) / path.name
+        verify_outputs(document, written)
 
 
 def build_outputs(
@@ -83,13 +112,33 @@ def build_outputs(
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     stage: Callable[[str], None] | None = None,
+    engine: str = "weasyprint",
 ) -> tuple[dict[Path, bytes], list[Diagnostic]]:
     """The bytes of ``<stem>.xlsx`` / ``.pdf`` / ``.html`` by their path in ``output_dir``, and the findings.
 
     Without ``draft`` an input with check errors is refused (the profile's rules, narrowed by
     ``select`` / ``ignore`` as in ``check``); a draft is always rendered, with a
-    watermark, the input's hash and its findings on a page of their own.
+    watermark, the input's hash and its findings on a page of their own. ``engine`` lays out the
+    PDF (WeasyPrint, or Typst).
     """
+    outputs, findings, _ = _build(
+        ctx, output_dir, formats, draft, pdf_workers, select=select, ignore=ignore, stage=stage, engine=engine
+    )
+    return outputs, findings
+
+
+def _build(
+    ctx: CheckContext,
+    output_dir: Path,
+    formats: set[str],
+    draft: bool,
+    pdf_workers: int | None,
+    *,
+    select: Iterable[str],
+    ignore: Iterable[str],
+    stage: Callable[[str], None] | None,
+    engine: str,
+) -> tuple[dict[Path, bytes], list[Diagnostic], Document]:
     loaded, ledger, profile = ctx.loaded, ctx.ledger, ctx.profile
     say = stage or (lambda _stage: None)
     say("检查输入")
@@ -113,8 +162,12 @@ def build_outputs(
         outputs[output_dir / f"{stem}.html"] = render_html(document, profile, marks).encode("utf-8")
     if "pdf" in formats:
         say("排版 PDF")
-        chunk_html = partial(render_html, document, profile, marks)
-        outputs[output_dir / f"{stem}.pdf"] = render_pdf_package(
-            document, profile, chunk_html, strict=not draft, workers=pdf_workers
-        )
-    return outputs, findings
+        if engine == "typst":
+            from budgetgen.render.typst import render_typst_pdf
+
+            pdf = render_typst_pdf(document, marks, strict=not draft, workers=pdf_workers)
+        else:
+            chunk_html = partial(render_html, document, profile, marks)
+            pdf = render_pdf_package(document, profile, chunk_html, strict=not draft, workers=pdf_workers)
+        outputs[output_dir / f"{stem}.pdf"] = pdf
+    return outputs, findings, document

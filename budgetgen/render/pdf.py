@@ -226,7 +226,8 @@ def render_pdf_package(
             for label, (page, _x, _y), children, _state in chunk.bookmarks:
                 node = writer.add_outline_item(title=label, page_number=offset + page)
                 _outline(writer, children, offset, node)
-                if chunk.anchors.get("part-4") == page and label.startswith("第四部分"):
+                anchor = document.tables_anchor
+                if anchor and chunk.anchors.get(anchor) == page and label == document.tables_heading:
                     part_four = node
         else:
             _outline(writer, chunk.bookmarks, offset, part_four)
