@@ -234,20 +234,24 @@ def test_sigint_to_the_batch_alone_takes_no_new_unit(tmp_path: Path) -> None:
 
 def test_a_killed_worker_fails_its_unit_and_the_batch_goes_on(tmp_path: Path) -> None:
     """As the OOM killer does: the unit is failed with the reason, the finished ones are recorded."""
-    inputs = unit_inputs(tmp_path / "in", 4)
+    inputs = unit_inputs(tmp_path / "in", 6)
     out = tmp_path / "out"
     process = start_batch(inputs, out, jobs=2)
-    wait_for(out, 1, process)
-    time.sleep(0.3)  # both workers busy with their next unit
-    os.kill(children(process.pid)[0], signal.SIGKILL)
-    _, stderr = process.communicate(timeout=180)
+    try:
+        wait_for(out, 1, process)  # a worker is handed its next unit as soon as it reports one
+        os.kill(children(process.pid)[0], signal.SIGKILL)
+        _, stderr = process.communicate(timeout=180)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 1, stderr
     assert "Traceback" not in stderr
     entries = manifest(out)["entries"]
     failed = [e for e in entries.values() if e["status"] != "ok"]
     assert len(failed) == 1
     assert "SIGKILL" in failed[0]["errors"][0]
-    assert finished(out) == 3
+    assert finished(out) == 5
     assert_files_are_recorded(out)
     assert leftovers(process.pid) == []
 
