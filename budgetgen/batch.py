@@ -31,11 +31,11 @@ from budgetgen import __version__
 from budgetgen.checks.context import CheckContext
 from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
 from budgetgen.diagnostics import Path as FieldPath
+from budgetgen.files import OutputError, as_output_error, remove_own_temporaries, write_atomic, write_set
 from budgetgen.interrupt import SIGNALS, Interrupted
 from budgetgen.io.load import INPUT_NAMES, SUFFIXES, LoadedInput, Locator, load_budget
 from budgetgen.ledger.build import build_ledger
 from budgetgen.profiles import load_profile, profile_fingerprint
-from budgetgen.render.files import OutputError, as_output_error, remove_own_temporaries, write_atomic, write_set
 from budgetgen.workers import GRACE, Lost, Worker, ready
 
 MANIFEST = "manifest.json"

@@ -20,10 +20,10 @@ import click
 
 from budgetgen import __version__, cli_words
 from budgetgen.diagnostics import Diagnostic, InputError, Location
+from budgetgen.files import OutputError
 from budgetgen.interrupt import Interrupted, stop_on_signals
 from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import DEFAULT_PROFILE
-from budgetgen.render.files import OutputError
 from budgetgen.render.pdf import RenderWarning
 from budgetgen.summary import summary_json, summary_text
 from budgetgen.terminal import echo, visible
@@ -282,7 +282,7 @@ def check(
         except InputError as error:
             unreadable += error.diagnostics
     if annotate is not None:
-        from budgetgen.render.files import write_atomic
+        from budgetgen.files import write_atomic
 
         file = resolve(inputs[0])
         if not any(d.location.file == str(file) and d.location.cell is None for d in unreadable):
@@ -349,10 +349,10 @@ def template(output: Path, source: Path | None, year: int | None, quiet: bool = 
     from budgetgen.catalogs.local import ENV_VAR as local_env
     from budgetgen.catalogs.local import read_local
     from budgetgen.catalogs.lookup import fallback_note, require_catalog
+    from budgetgen.files import write_atomic
     from budgetgen.io.load import load_budget
     from budgetgen.io.template import render_template
     from budgetgen.progress import Progress
-    from budgetgen.render.files import write_atomic
 
     progress = Progress(quiet)
     if source is not None:
@@ -383,9 +383,9 @@ def template(output: Path, source: Path | None, year: int | None, quiet: bool = 
 @report_errors
 def import_command(source: Path, output: Path | None) -> None:
     """把填好的 Excel 输入表转换为 YAML（无损）。"""
+    from budgetgen.files import write_atomic
     from budgetgen.io.load import load_budget
     from budgetgen.io.yaml_writer import budget_yaml
-    from budgetgen.render.files import write_atomic
 
     loaded = load_budget(source)
     text = budget_yaml(loaded.budget, source.name)

@@ -22,12 +22,12 @@ from budgetgen.catalogs.local import LOCAL_NAME
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.years import REVIEW_MARK, unit_texts
 from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
+from budgetgen.files import write_atomic
 from budgetgen.io.template import render_template
 from budgetgen.io.yaml_writer import budget_yaml
 from budgetgen.ledger.aggregates import THREE_PUBLIC_ITEMS, compute_figures, running_cost_units
 from budgetgen.model.budget import BudgetInput
 from budgetgen.model.types import FundSource
-from budgetgen.render.files import write_atomic
 
 FUNCTION_FIELDS = {"function", "main_function"}
 ECON_FIELDS = {"econ"}

@@ -305,7 +305,7 @@ def copy_profile(name: str, target: Path) -> list[Path]:
     The copy's ``profile.yaml`` says ``base: NAME``: a file deleted from the copy comes from the
     built-in profile, so a user may keep only the files they change.
     """
-    from budgetgen.render.files import write_atomic
+    from budgetgen.files import write_atomic
 
     if not is_builtin(name):
         raise _unknown(name)

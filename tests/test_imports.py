@@ -58,24 +58,19 @@ READS = {
 
 KNOWN_BACK_EDGES: set[tuple[str, str]] = {
     ("budgetgen.checks.annotate", "budgetgen.pipeline"),
-    ("budgetgen.checks.annotate", "budgetgen.render.files"),
     ("budgetgen.checks.texts", "budgetgen.render.fonts"),
     ("budgetgen.io.template", "budgetgen.ledger.build"),
     ("budgetgen.io.template", "budgetgen.package.sentences"),
     ("budgetgen.io.template", "budgetgen.package.text"),
     ("budgetgen.io.template", "budgetgen.profiles"),
-    ("budgetgen.io.template", "budgetgen.render.files"),
-    ("budgetgen.io.template", "budgetgen.render.xlsx"),
     ("budgetgen.package.sandbox", "budgetgen.render.html"),
     ("budgetgen.profiles", "budgetgen.checks"),
     ("budgetgen.profiles", "budgetgen.checks.registry"),
     ("budgetgen.profiles", "budgetgen.package.sandbox"),
     ("budgetgen.profiles", "budgetgen.package.spec"),
-    ("budgetgen.profiles", "budgetgen.render.files"),
     ("budgetgen.render.package", "budgetgen.checks"),
     ("budgetgen.render.package", "budgetgen.checks.context"),
     ("budgetgen.render.package", "budgetgen.pipeline"),
-    ("budgetgen.workers", "budgetgen.render.files"),
 }
 KNOWN_CIRCLES: set[frozenset[str]] = {
     frozenset(

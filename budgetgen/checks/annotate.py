@@ -40,7 +40,7 @@ def annotate_workbook(source: bytes, findings: Sequence[Diagnostic]) -> bytes:
     """A copy of the workbook ``source`` with ``findings`` on their cells and a 检查结果 sheet first."""
     from openpyxl import load_workbook
 
-    from budgetgen.render.files import normalize_zip
+    from budgetgen.files import normalize_zip
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

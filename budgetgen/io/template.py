@@ -19,6 +19,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from budgetgen.catalogs import Catalog
+from budgetgen.excel import FIXED_TIME, clean_text, fixed_modified
+from budgetgen.files import normalize_zip
 from budgetgen.io import workbook_layout as layout
 from budgetgen.model.budget import BudgetInput, ContributionRule, Unit
 from budgetgen.model.types import (
@@ -32,8 +34,6 @@ from budgetgen.model.types import (
     SubSource,
     UnitKind,
 )
-from budgetgen.render.files import normalize_zip
-from budgetgen.render.xlsx import FIXED_TIME, _fixed_modified, clean_text
 
 INPUT_ROWS = 500  # rows prepared for input (dropdowns, number checks, unlocked cells)
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -376,4 +376,4 @@ def render_template(catalog: Catalog, budget: BudgetInput | None = None, year: i
     workbook.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": _fixed_modified})
+    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": fixed_modified})

@@ -16,9 +16,9 @@ from pathlib import Path
 from budgetgen.checks import has_errors, run_checks
 from budgetgen.checks.context import CheckContext
 from budgetgen.diagnostics import Diagnostic, Severity
+from budgetgen.files import write_set
 from budgetgen.package.document import build_document, output_stem
 from budgetgen.pipeline import load_context
-from budgetgen.render.files import write_set
 from budgetgen.render.html import Draft, render_html
 from budgetgen.render.pdf import render_pdf_package
 from budgetgen.render.xlsx import render_xlsx

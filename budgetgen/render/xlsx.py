@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Sequence
 from contextvars import ContextVar
 from copy import copy
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,8 +28,9 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from budgetgen.excel import FIXED_TIME, clean_text, fixed_modified
+from budgetgen.files import normalize_zip
 from budgetgen.package.model import ColumnKind, Row, RowRole, Table, TablePart, Value
-from budgetgen.render.files import normalize_zip
 
 FONT = "宋体"
 _STYLE: ContextVar[tuple[str, str]] = ContextVar("xlsx_style", default=(FONT, "F2F2F2"))  # font, label fill
@@ -39,17 +39,10 @@ _STYLE: ContextVar[tuple[str, str]] = ContextVar("xlsx_style", default=(FONT, "F
 # the ids of an equal cell gives the same workbook at a fraction of the cost on a big unit.
 _CELL_STYLES: ContextVar[dict[tuple[object, ...], Any] | None] = ContextVar("xlsx_cell_styles", default=None)
 AMOUNT_FORMAT = "#,##0.00"
-FIXED_TIME = datetime(2000, 1, 1)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _BOLD_ROLES = {RowRole.TOTAL, RowRole.DEPARTMENT, RowRole.UNIT, RowRole.GROUP}
 TITLE_ROWS = 3  # 附表 number, title, 部门 / 金额单位 line
-
-
-def clean_text(text: str) -> str:
-    """Text safe for a cell: control characters removed, cut to Excel's 32,767 characters."""
-    return _CONTROL.sub("", text)[:32767]
 
 
 def display_width(text: str) -> float:
@@ -356,10 +349,4 @@ def _workbook(tables: Sequence[Table], title: str) -> bytes:
     workbook.calculation = CalcProperties(fullCalcOnLoad=False)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": _fixed_modified})
-
-
-def _fixed_modified(core: bytes) -> bytes:
-    """openpyxl stamps the save time into dcterms:modified; put the fixed time back."""
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", core)
+    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": fixed_modified})
