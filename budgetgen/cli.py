@@ -22,7 +22,6 @@ from budgetgen import __version__, cli_words
 from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.files import OutputError
 from budgetgen.interrupt import Interrupted, stop_on_signals
-from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import DEFAULT_PROFILE
 from budgetgen.render.pdf import RenderWarning
 from budgetgen.summary import summary_json, summary_text
@@ -166,7 +165,9 @@ def cli() -> None:
 @report_errors
 def summary(input_path: Path, profile: str, output_format: str) -> None:
     """显示预算的关键数字（万元）。IN 为 YAML 文件或含 budget.yaml 的文件夹。"""
-    ledger = load_ledger(input_path, profile)
+    from budgetgen.run import Run
+
+    ledger = Run.load(input_path, profile).ledger
     if output_format == "json":
         echo(summary_json(ledger), as_json=True)
     else:
@@ -196,7 +197,7 @@ def render(
 ) -> None:
     """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
     from budgetgen.progress import Progress
-    from budgetgen.render.package import RefusedError, render_package
+    from budgetgen.run import RefusedError, render_package
 
     select, ignore = _rule_codes("--select", select), _rule_codes("--ignore", ignore)
     progress = Progress(quiet)
@@ -246,9 +247,9 @@ def check(
 
     退出码 0 通过，1 有问题，2 有输入无法读取。可同时检查多个输入。
     """
-    from budgetgen.checks import has_errors, rule_catalog, run_checks
+    from budgetgen.checks import has_errors, rule_catalog
     from budgetgen.checks.report import as_github, as_json, as_junit, as_text
-    from budgetgen.pipeline import load_context
+    from budgetgen.run import Run
 
     select, ignore = _rule_codes("--select", select), _rule_codes("--ignore", ignore)
     if list_rules:
@@ -276,9 +277,9 @@ def check(
     for path in inputs:
         progress(f"检查 {path}")
         try:
-            context = load_context(path, profile, lenient=True)  # rules run whenever the model is whole
-            unreadable += context.loaded.problems
-            findings += run_checks(context, select, ignore)
+            run = Run.load(path, profile, select=select, ignore=ignore, lenient=True)  # rules run whenever
+            unreadable += run.loaded.problems  # the model is whole
+            findings += run.findings
         except InputError as error:
             unreadable += error.diagnostics
     if annotate is not None:
@@ -325,9 +326,9 @@ def _rule_codes(option: str, codes: tuple[str, ...]) -> tuple[str, ...]:
 def diff_command(first: Path, second: Path, profile: str, output_format: str) -> None:
     """比较两份预算（两稿或两年）：输入、关键数字、表格和说明文字逐项列出差异。"""
     from budgetgen.diff import diff, diff_json, diff_text
-    from budgetgen.pipeline import load_context
+    from budgetgen.run import Run
 
-    changes = diff(load_context(first, profile), load_context(second, profile))
+    changes = diff(Run.load(first, profile).context, Run.load(second, profile).context)
     if output_format == "json":
         echo(diff_json(changes), as_json=True)
     else:
@@ -497,9 +498,9 @@ def batch(
 def new_year(input_path: Path, output: Path, year: int | None, force: bool, profile: str) -> None:
     """由本年预算生成下一年预算的起点：本年数变为上年数，文字标记【待复核】，改代码的科目自动调整。"""
     from budgetgen.newyear import write_new_year
-    from budgetgen.pipeline import load_context
+    from budgetgen.run import Run
 
-    target, notes = write_new_year(load_context(input_path, profile), output, year, force)
+    target, notes = write_new_year(Run.load(input_path, profile).context, output, year, force)
     for note in notes:
         click.echo(str(note), err=True)
     click.echo(str(target))

@@ -57,7 +57,6 @@ READS = {
 }
 
 KNOWN_BACK_EDGES: set[tuple[str, str]] = {
-    ("budgetgen.checks.annotate", "budgetgen.pipeline"),
     ("budgetgen.checks.texts", "budgetgen.render.fonts"),
     ("budgetgen.io.template", "budgetgen.ledger.build"),
     ("budgetgen.io.template", "budgetgen.package.sentences"),
@@ -68,9 +67,6 @@ KNOWN_BACK_EDGES: set[tuple[str, str]] = {
     ("budgetgen.profiles", "budgetgen.checks.registry"),
     ("budgetgen.profiles", "budgetgen.package.sandbox"),
     ("budgetgen.profiles", "budgetgen.package.spec"),
-    ("budgetgen.render.package", "budgetgen.checks"),
-    ("budgetgen.render.package", "budgetgen.checks.context"),
-    ("budgetgen.render.package", "budgetgen.pipeline"),
 }
 KNOWN_CIRCLES: set[frozenset[str]] = {
     frozenset(

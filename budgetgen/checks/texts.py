@@ -62,7 +62,7 @@ def _markers(sections: tuple[Section, ...]) -> Iterator[str]:
 def no_missing_text(ctx: CheckContext) -> Iterator[Finding]:
     """Every sentence the unit must write is written (the text shows 【待填写：…】 where it is not)."""
     covered = {f"{getattr(ctx.ledger.settings.three_public_names, k)}变化原因" for k in THREE_PUBLIC_ITEMS}
-    for label in dict.fromkeys(_markers(ctx.sections)):
+    for label in dict.fromkeys(_markers(ctx.document.parts)):
         if label not in covered:
             yield Finding(f"说明中仍有【待填写：{label}】", _texts_path(ctx, label))
 
@@ -154,7 +154,7 @@ def _source_of(ctx: CheckContext, *snippets: str) -> tuple[str | int, ...]:
 def text_reads_right(ctx: CheckContext) -> Iterator[Finding]:
     """The generated text is read again as a reviewer reads it: 。。, 用于用于, 20** or XX left in."""
     seen: set[tuple[str, str]] = set()
-    for paragraph in _paragraphs(ctx.sections):
+    for paragraph in _paragraphs(ctx.document.parts):
         for pattern, kind in _ROUGH:
             for match in pattern.finditer(paragraph):
                 if match.group(0) == "……" or (kind, match.group(0)) in seen:
