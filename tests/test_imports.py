@@ -62,7 +62,6 @@ KNOWN_BACK_EDGES: set[tuple[str, str]] = {
     ("budgetgen.io.template", "budgetgen.package.sentences"),
     ("budgetgen.io.template", "budgetgen.package.text"),
     ("budgetgen.io.template", "budgetgen.profiles"),
-    ("budgetgen.package.sandbox", "budgetgen.render.html"),
     ("budgetgen.profiles", "budgetgen.checks"),
     ("budgetgen.profiles", "budgetgen.checks.registry"),
     ("budgetgen.profiles", "budgetgen.package.sandbox"),
@@ -93,8 +92,8 @@ KNOWN_CIRCLES: set[frozenset[str]] = {
             "budgetgen.package.tables",
             "budgetgen.package.text",
             "budgetgen.package.views",
+            "budgetgen.package.words",
             "budgetgen.profiles",
-            "budgetgen.render.html",
         ]
     ),
 }

@@ -10,7 +10,7 @@ from budgetgen.checks.registry import Finding, rule
 from budgetgen.diagnostics import Severity
 from budgetgen.ledger.aggregates import running_cost_units
 from budgetgen.package.model import Section
-from budgetgen.package.text import merged_texts
+from budgetgen.package.words import merged_texts
 
 THREE_PUBLIC_ITEMS = ("reception", "vehicles", "overseas")
 

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from budgetgen.ledger.build import Ledger
 from budgetgen.package.model import Document, Section
-from budgetgen.package.tables import build_tables, organisation_name
+from budgetgen.package.tables import build_tables
 from budgetgen.package.text import render_text
-
-
-def package_kind(ledger: Ledger) -> str:
-    """As the input states it (``department.package_kind``); else 单位预算 for one unit, 部门预算 for several."""
-    stated = ledger.budget.department.package_kind
-    if stated is not None:
-        return stated.value
-    return "单位预算" if len(ledger.budget.units) == 1 else "部门预算"
+from budgetgen.package.words import organisation_name, package_kind
 
 
 def output_stem(ledger: Ledger) -> str:
