@@ -353,6 +353,7 @@ def template(output: Path, source: Path | None, year: int | None, quiet: bool = 
     from budgetgen.files import write_atomic
     from budgetgen.io.load import load_budget
     from budgetgen.io.template import render_template
+    from budgetgen.package.previews import text_previews
     from budgetgen.progress import Progress
 
     progress = Progress(quiet)
@@ -360,7 +361,7 @@ def template(output: Path, source: Path | None, year: int | None, quiet: bool = 
         progress("读取输入")
         loaded = load_budget(source)
         progress("填写模板")
-        data = render_template(loaded.catalog, loaded.budget)
+        data = render_template(loaded.catalog, loaded.budget, previews=text_previews(loaded.budget, loaded.catalog))
     else:
         progress("生成空模板")
         chosen = year or available_years()[-1]

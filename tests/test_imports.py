@@ -58,10 +58,6 @@ READS = {
 
 KNOWN_BACK_EDGES: set[tuple[str, str]] = {
     ("budgetgen.checks.texts", "budgetgen.render.fonts"),
-    ("budgetgen.io.template", "budgetgen.ledger.build"),
-    ("budgetgen.io.template", "budgetgen.package.sentences"),
-    ("budgetgen.io.template", "budgetgen.package.text"),
-    ("budgetgen.io.template", "budgetgen.profiles"),
     ("budgetgen.profiles", "budgetgen.checks"),
     ("budgetgen.profiles", "budgetgen.checks.registry"),
     ("budgetgen.profiles", "budgetgen.package.sandbox"),

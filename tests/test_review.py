@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from budgetgen.io import template as template_module
 from budgetgen.io.load import load_budget
 from budgetgen.io.template import render_template
+from budgetgen.package.previews import text_previews
 
 from .conftest import GUANGYUAN, run
 
@@ -30,7 +31,7 @@ Edit = Callable[[Workbook], None]
 def base() -> bytes:
     loaded = load_budget(GUANGYUAN)
     with mock.patch.object(template_module, "INPUT_ROWS", 1):
-        return render_template(loaded.catalog, loaded.budget)
+        return render_template(loaded.catalog, loaded.budget, previews=text_previews(loaded.budget, loaded.catalog))
 
 
 def edited(base: bytes, path: Path, **cells: object) -> Path:
