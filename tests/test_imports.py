@@ -20,6 +20,7 @@ LAYERS = {
     "budgetgen.diagnostics": "base",
     "budgetgen.money": "base",
     "budgetgen.files": "base",
+    "budgetgen.fonts": "base",
     "budgetgen.excel": "base",
     "budgetgen.terminal": "base",
     "budgetgen.interrupt": "base",
@@ -57,7 +58,6 @@ READS = {
 }
 
 KNOWN_BACK_EDGES: set[tuple[str, str]] = {
-    ("budgetgen.checks.texts", "budgetgen.render.fonts"),
     ("budgetgen.profiles", "budgetgen.checks"),
     ("budgetgen.profiles", "budgetgen.checks.registry"),
     ("budgetgen.profiles", "budgetgen.package.sandbox"),

@@ -104,7 +104,7 @@ def _strings(value: object, path: tuple[str | int, ...]) -> Iterator[tuple[tuple
 )
 def characters_in_font(ctx: CheckContext) -> Iterator[Finding]:
     """Every character of the input's text must exist in the PDF's font, or the PDF shows empty boxes."""
-    from budgetgen.render.fonts import font_coverage, undrawable
+    from budgetgen.fonts import font_coverage, undrawable
 
     coverage = font_coverage(ctx.ledger.settings.pdf_font)
     if coverage is None:
