@@ -33,7 +33,8 @@ from budgetgen.diagnostics import Path as FieldPath
 from budgetgen.files import OutputError, as_output_error, remove_own_temporaries, write_atomic, write_set
 from budgetgen.interrupt import SIGNALS, Interrupted
 from budgetgen.io.load import INPUT_NAMES, SUFFIXES, LoadedInput, Locator, load_budget
-from budgetgen.profiles import load_profile, profile_fingerprint
+from budgetgen.profile_check import verify_profile
+from budgetgen.profiles import profile_fingerprint
 from budgetgen.run import Options, RefusedError, Run
 from budgetgen.workers import GRACE, Lost, Worker, ready
 
@@ -406,7 +407,7 @@ def run_batch(
     Raises ``Interrupted`` after a clean stop (SIGTERM / SIGINT) and ``OutputError`` when ``out``
     or its manifest cannot be written.
     """
-    load_profile(profile)  # a bad profile fails before any work starts
+    verify_profile(profile)  # a bad profile fails before any work starts
     items, failed = plan(inputs)
     all_keys = sorted([*(i.key for i in items), *(e.key for e in failed)])
     if shard_spec is not None:

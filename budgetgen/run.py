@@ -24,6 +24,7 @@ from budgetgen.files import write_set
 from budgetgen.io.load import LoadedInput, load_budget
 from budgetgen.ledger.build import Ledger, build_ledger
 from budgetgen.package.model import Document
+from budgetgen.profile_check import verify_profile
 from budgetgen.profiles import DEFAULT_PROFILE, ProfileSettings, load_profile
 from budgetgen.render.html import Draft
 from budgetgen.render.package import render_outputs
@@ -94,7 +95,7 @@ class Run:
         """Read an input (a YAML or xlsx file, or a folder with ``budget.yaml``) and build its ledger."""
         options = Options(tuple(select), tuple(ignore), draft, lenient, catalog_file)
         with local_catalog(catalog_file):
-            load_profile(profile)  # first: a broken profile is the error, whatever the input
+            verify_profile(profile)  # first: a broken profile is the error, whatever the input
             return cls(load_budget(input_path, lenient=lenient), profile, options)
 
     @cached_property
