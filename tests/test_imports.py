@@ -179,3 +179,17 @@ def test_the_check_sees_a_back_edge_and_a_circle(tmp_path: Path) -> None:
     (root / "package" / "model.py").write_text("X = 1\n")
     assert back_edges(root) == {("budgetgen.ledger.build", "budgetgen.render.xlsx")}
     assert circles(root) == {frozenset({"budgetgen.ledger.build", "budgetgen.render.xlsx"})}
+
+
+def test_the_rules_read_the_document_not_the_text_stage() -> None:
+    """No rule imports the text stage or reads the old ``sections`` of the context: they read ``document``."""
+    offenders = []
+    for path in sorted((ROOT / "checks").glob("*.py")):
+        if path.name == "context.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "sections":
+                offenders.append(f"{path.name}:{node.lineno}")
+            if isinstance(node, ast.ImportFrom) and node.module == "budgetgen.package.text":
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
