@@ -277,8 +277,9 @@ def check(
     for path in inputs:
         progress(f"检查 {path}")
         try:
-            run = Run.load(path, profile, select=select, ignore=ignore, lenient=True)  # rules run whenever
-            unreadable += run.loaded.problems  # the model is whole
+            # lenient: the rules run whenever the model is whole
+            run = Run.load(path, profile, select=select, ignore=ignore, lenient=True)
+            unreadable += run.loaded.problems
             findings += run.findings
         except InputError as error:
             unreadable += error.diagnostics
