@@ -569,6 +569,40 @@ def profiles_copy(name: str, target: Path) -> None:
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；非本机地址必须设置访问口令。")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="端口。")
+@click.option("--token", default=None, envvar="BUDGETGEN_TOKEN", help="访问口令（也可用环境变量 BUDGETGEN_TOKEN）。")
+@click.option(
+    "--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="从文件读取访问口令（第一行）。"
+)
+@click.option(
+    "--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="存放上传文件的文件夹（默认：一个临时文件夹，退出时删除）。",
+)  # fmt: skip
+@click.option("--expiry", type=click.IntRange(10, None), default=1800, show_default=True, help="上传文件保留的秒数。")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="同时生成的份数。")
+def serve(
+    host: str, port: int, token: str | None, token_file: Path | None, workdir: Path | None, expiry: int, workers: int
+) -> None:
+    """启动网页：会计人员在浏览器中下载输入表、上传检查、预览并下载公开材料。"""
+    from budgetgen.serve.run import serve_forever
+    from budgetgen.serve.settings import ServeSettings, UnsafeStart
+
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, UnicodeError, IndexError):
+            message = "无法读取口令文件（应为文本文件，第一行是口令）"
+            raise click.BadParameter(message, param_hint="--token-file") from None
+    try:
+        ServeSettings(Path("."), host, port, token)
+    except UnsafeStart as refused:
+        click.echo(f"未启动：{refused}", err=True)
+        sys.exit(EXIT_INPUT)
+    serve_forever(host, port, token, workdir, float(expiry), workers)
+
+
+@cli.command()
 def schema() -> None:
     """输出输入格式的 JSON Schema（供编辑器校验和补全）。"""
     from budgetgen.schema import input_schema_json

@@ -81,7 +81,12 @@ RULES: dict[str, Rule] = {
         Rule("BG-E010", Severity.ERROR, "缺少必填字段", "required field missing"),
         Rule("BG-E011", Severity.ERROR, "未知字段", "field not part of the input model"),
         Rule("BG-E012", Severity.ERROR, "类型或取值错误", "value of the wrong type or form"),
-        Rule("BG-E013", Severity.ERROR, "金额格式错误", "amount not a non-negative number in the stated unit"),
+        Rule(
+            "BG-E013",
+            Severity.ERROR,
+            "金额或数字格式错误",
+            "amount or other number not a bounded non-negative number in the one accepted form",
+        ),
         Rule("BG-E014", Severity.ERROR, "取值不在可选范围内", "value not one of the allowed choices"),
         Rule("BG-E015", Severity.ERROR, "比例错误", "rate not between 0 and 1 (or 0% and 100%)"),
         Rule("BG-E016", Severity.ERROR, "互斥字段", "fields that exclude or require each other"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from openpyxl import Workbook
+
 FIXED_TIME = datetime(2000, 1, 1)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -23,3 +25,15 @@ def fixed_modified(core: bytes) -> bytes:
     """openpyxl stamps the save time into dcterms:modified; put the fixed time back."""
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", core)
+
+
+def text_only(workbook: Workbook) -> None:
+    """Every cell we write holds a value, never a formula: text that openpyxl took for one becomes text again.
+
+    openpyxl makes any string starting with ``=`` a formula; a unit named ``=HYPERLINK(…)`` must be
+    shown as written, not run. One pass over the written cells before saving covers every writer.
+    """
+    for sheet in workbook.worksheets:
+        for cell in sheet._cells.values():
+            if cell.data_type == "f":
+                cell.data_type = "s"

@@ -188,10 +188,12 @@ class ProfileSource:
         """The first of the folders that holds ``name``; a file resolving outside its folder is refused."""
         for folder in self.folders:
             candidate = folder / name
-            if candidate.is_file() or candidate.is_symlink():
+            if candidate.exists() or candidate.is_symlink():
                 resolved = candidate.resolve()
-                if not resolved.is_relative_to(folder) or not resolved.is_file():
+                if not resolved.is_relative_to(folder):
                     raise _profile_error(f"样式文件“{name}”指向样式文件夹以外，不予读取", str(candidate))
+                if not resolved.is_file():  # a FIFO or a device would block or never end
+                    raise _profile_error(f"样式文件“{name}”不是普通文件，不予读取", str(candidate))
                 return resolved
         raise _profile_error(f"样式缺少文件“{name}”", str(self.folders[0]))
 
@@ -251,10 +253,12 @@ def profile_file(profile: str, name: str) -> Path:
 
 
 def _read_settings(file: Path, folder: Path) -> tuple[Any, Any]:
+    from budgetgen.io.load import read_bytes  # a regular file, bounded
+
     resolved = file.resolve()
     if not resolved.is_relative_to(folder):
         raise _profile_error("样式文件“profile.yaml”指向样式文件夹以外，不予读取", str(file))
-    return read_yaml(resolved.read_bytes(), str(file))
+    return read_yaml(read_bytes(resolved), str(file))
 
 
 def _overlay(base: Any, own: Any) -> Any:
@@ -274,7 +278,7 @@ def load_profile(name: str = DEFAULT_PROFILE) -> ProfileSettings:
     Cached: a run reads and validates each profile once. Its rule codes, tables and templates are
     checked by ``budgetgen.profile_check.verify_profile`` (every run does it, see ``budgetgen.run``).
     """
-    from budgetgen.io.load import validate  # the loader's error mapping, shared
+    from budgetgen.io.load import validate  # the loader's file reading and error mapping, shared
 
     data, positions, file = profile_data(name)
     return validate(ProfileSettings, data, str(file), positions, {})
@@ -286,12 +290,14 @@ def profile_data(name: str) -> tuple[Any, Any, Path]:
     ``load_profile`` validates it; ``budgetgen.profile_check`` checks what only later stages know
     (the rule codes it names, its tables and templates).
     """
+    from budgetgen.io.load import read_bytes  # a regular file, bounded
+
     source = profile_source(name)
     file = source.folders[0] / "profile.yaml"
     data, positions = _read_settings(file, source.folders[0])
     if source.user and isinstance(data, dict) and isinstance(data.get("base"), str):
         base_file = source.folders[1] / "profile.yaml"
-        base_data, _ = read_yaml(base_file.read_bytes(), str(base_file))
+        base_data, _ = read_yaml(read_bytes(base_file), str(base_file))
         data = _overlay(base_data, data)
     return data, positions, file
 

@@ -123,27 +123,26 @@ def hostile(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("output_format", ["text", "json"])
-def test_diff_shows_a_hostile_name_escaped(hostile: Path, output_format: str) -> None:
+def test_diff_refuses_a_hostile_name_and_shows_nothing_raw(hostile: Path, output_format: str) -> None:
+    """Control characters are refused at the field (BG-E012); the refusal itself prints nothing raw."""
     result = run("diff", DEMO, hostile, "--format", output_format)
-    assert result.exit_code == 0, result.output
-    assert_safe(result.stdout)
-    if output_format == "text":
-        assert f"units[0].name: {UNIT_NAME} → {HOSTILE_SHOWN}" in result.stdout.splitlines()
-    else:
-        after = json.loads(result.stdout)["input"][0]["after"]
-        assert after == "示范县\x1b]0;pwned\x07人社局\x85\u202e（本级）"  # the data itself unchanged
+    assert result.exit_code == 2, result.output
+    assert_safe(result.stdout + result.stderr)
+    assert "BG-E012" in result.stderr
+    assert "U+001B" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["summary", "check"])
 @pytest.mark.parametrize("output_format", ["text", "json"])
-def test_summary_and_check_show_hostile_text_escaped(tmp_path: Path, command: str, output_format: str) -> None:
+def test_summary_and_check_refuse_hostile_text_and_show_nothing_raw(
+    tmp_path: Path, command: str, output_format: str
+) -> None:
     folder = demo_copy(tmp_path, "name: 示范县人力资源和社会保障局\n", f"name: {HOSTILE_YAML}\n")
     result = run(command, folder, "--format", output_format)
-    assert result.exit_code in (0, 1), result.output
-    assert_safe(result.stdout)
-    if output_format == "text":  # summary names the department; check quotes the character no font has
-        assert "\\u202e" in result.stdout
-        assert ("\\x1b]0;pwned\\x07" in result.stdout) == (command == "summary")
+    assert result.exit_code in (1, 2), result.output
+    assert_safe(result.stdout + result.stderr)
+    assert "BG-E012" in result.stdout + result.stderr
+    assert "pwned" not in result.stdout + result.stderr or "\\x1b" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("output_format", ["text", "json"])

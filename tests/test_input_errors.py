@@ -316,7 +316,8 @@ def test_unknown_top_level_field(tmp_path: Path) -> None:
 
 def test_wrong_type_integer(tmp_path: Path) -> None:
     path = write(tmp_path, variant("        headcount: 10\n", "        headcount: abc\n"))
-    assert_error(path, "BG-E012", 15, 20, "应为整数，实际为“abc”", field="units[0].staff[0].headcount")
+    # a headcount has the one number syntax of amounts, and the same message
+    assert_error(path, "BG-E013", 15, 20, "“abc”不是数字", "不带千位分隔符和单位", field="units[0].staff[0].headcount")
 
 
 def test_wrong_type_list(tmp_path: Path) -> None:
@@ -345,8 +346,8 @@ def test_format_version_python_cannot_read(tmp_path: Path, value: str) -> None:
 
 def test_headcount_with_too_many_digits(tmp_path: Path) -> None:
     path = write(tmp_path, variant("        headcount: 10\n", "        headcount: " + "9" * 5000 + "\n"))
-    stderr = assert_error(path, "BG-E012", 15, 20, field="units[0].staff[0].headcount")
-    text = message_text(stderr, "BG-E012")
+    stderr = assert_error(path, "BG-E013", 15, 20, field="units[0].staff[0].headcount")
+    text = message_text(stderr, "BG-E013")
     assert not ENGLISH.search(text), text
 
 

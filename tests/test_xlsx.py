@@ -437,7 +437,7 @@ HOSTILE = {
     "社会保险信息网络建设维护费": '=HYPERLINK("http://x")',
     "社会保险全民参保工作专项经费": "@SUM(1)",
     "年金征缴工作经费": "-1+2",
-    "乡村振兴经费": "乡村\x07振兴经费",
+    "乡村振兴经费": "+乡村振兴经费",  # a control character is refused at input now (test_input_hardening)
 }
 
 
@@ -457,7 +457,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_hostile_text_stays_text(hostile: Path) -> None:
     book = load_workbook(hostile, read_only=False, data_only=False)
     expected = {clean_text(name) for name in HOSTILE.values()}
-    assert "乡村振兴经费" in expected
+    assert "+乡村振兴经费" in expected
     found: dict[str, set[str]] = {name: set() for name in expected}
     for ws in book.worksheets:
         for row in ws.iter_rows():

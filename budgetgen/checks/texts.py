@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -110,13 +111,18 @@ def characters_in_font(ctx: CheckContext) -> Iterator[Finding]:
     if coverage is None:
         return
     data = ctx.loaded.budget.model_dump(mode="json")
+    used = set(json.dumps(data, ensure_ascii=False))  # every character once, at C speed (an 8 MB input: 0.2 s)
+    missing = set(undrawable("".join(sorted(used)), coverage))
+    if not missing:
+        return
     for path, text in _strings(data, ()):
+        if missing.isdisjoint(text):
+            continue
         bad = undrawable(text, coverage)
-        if bad:
-            listed = "、".join(f"“{ch}”(U+{ord(ch):04X})" for ch in bad[:5])
-            yield Finding(
-                f"字体“{ctx.ledger.settings.pdf_font}”中没有这些字符：{listed}，PDF 中会显示为空框；请改用常用字", path
-            )
+        listed = "、".join(f"“{ch}”(U+{ord(ch):04X})" for ch in bad[:5])
+        yield Finding(
+            f"字体“{ctx.ledger.settings.pdf_font}”中没有这些字符：{listed}，PDF 中会显示为空框；请改用常用字", path
+        )
 
 
 _ROUGH = (

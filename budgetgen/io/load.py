@@ -6,9 +6,12 @@ becomes a ``BudgetInput`` in 元, or an ``InputError`` whose diagnostics name ``
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -26,6 +29,7 @@ from budgetgen.model.references import problems
 from budgetgen.model.types import AmountUnit
 
 INPUT_NAMES = ("budget.yaml", "budget.yml", "budget.xlsx")
+MAX_DIAGNOSTICS = 100
 SUFFIXES = (".yaml", ".yml", ".xlsx")
 M = TypeVar("M", bound=BaseModel)
 SHEET_ORDER = ("基本信息", "单位", "人员", "工资项目", "缴费规则", "公用经费", "项目", "项目明细", "绩效指标",
@@ -49,12 +53,40 @@ class LoadedInput:
         return self.positions.locate(str(self.source), path, at_key)
 
 
+def _kind(mode: int) -> str | None:
+    """What a special file is, in words; None for a regular file."""
+    for test, name in (
+        (stat.S_ISDIR, "文件夹"),
+        (stat.S_ISFIFO, "管道（FIFO）"),
+        (stat.S_ISCHR, "字符设备"),
+        (stat.S_ISBLK, "块设备"),
+        (stat.S_ISSOCK, "套接字"),
+        (stat.S_ISREG, None),
+    ):
+        if test(mode):
+            return name
+    return "特殊文件"
+
+
+def _refuse_special(path: Path) -> None:
+    """Only regular files are read: a FIFO, a device or a symlink to one is refused before it is opened."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError([Diagnostic("BG-E001", f"无法读取文件：{exc.strerror}", Location(str(path)))]) from None
+    kind = _kind(mode)
+    if kind is not None:
+        raise InputError([Diagnostic("BG-E001", f"不是普通文件（{kind}），不能作为输入读取", Location(str(path)))])
+
+
 def resolve(path: Path) -> Path:
     """The input file a path names: the file itself or the ``budget.yaml`` of a folder."""
     if path.is_dir():
         for name in INPUT_NAMES:
-            if (path / name).is_file():
-                return path / name
+            candidate = path / name
+            if candidate.exists() or candidate.is_symlink():
+                _refuse_special(candidate)
+                return candidate
         raise InputError([Diagnostic("BG-E001", f"文件夹中没有 {INPUT_NAMES[0]}", Location(str(path)))])
     if not path.exists():
         raise InputError([Diagnostic("BG-E001", "文件不存在", Location(str(path)))])
@@ -62,20 +94,41 @@ def resolve(path: Path) -> Path:
         raise InputError(
             [Diagnostic("BG-E001", f"不支持的输入文件类型“{path.suffix}”，请使用 .yaml 或 .xlsx", Location(str(path)))]
         )
+    _refuse_special(path)
     return path
 
 
+def _too_large(path: Path, size: int) -> Diagnostic:
+    return Diagnostic("BG-E004", f"文件过大（{size} 字节以上，上限 {MAX_BYTES} 字节）", Location(str(path)))
+
+
 def read_bytes(path: Path) -> bytes:
-    """File contents, with a clear message instead of an OSError."""
+    """File contents, at most ``MAX_BYTES``: only a regular file is opened, and never read past the limit.
+
+    The type is checked on the opened descriptor too (the path could be swapped after ``resolve``);
+    opening with ``O_NONBLOCK`` keeps a FIFO put in its place from blocking the open.
+    """
+    _refuse_special(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(
-                [Diagnostic("BG-E004", f"文件过大（{size} 字节，上限 {MAX_BYTES} 字节）", Location(str(path)))]
-            )
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise InputError([Diagnostic("BG-E001", f"无法读取文件：{exc.strerror}", Location(str(path)))]) from None
+    try:
+        info = os.fstat(fd)
+        kind = _kind(info.st_mode)
+        if kind is not None:
+            raise InputError([Diagnostic("BG-E001", f"不是普通文件（{kind}），不能作为输入读取", Location(str(path)))])
+        if info.st_size > MAX_BYTES:
+            raise InputError([_too_large(path, info.st_size)])
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError([Diagnostic("BG-E001", f"无法读取文件：{exc.strerror}", Location(str(path)))]) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise InputError([_too_large(path, len(data))])
+    return data
 
 
 class Locator(Protocol):
@@ -94,7 +147,11 @@ def validate(model: type[M], data: Any, file: str, positions: Locator, context: 
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
-        raise InputError(diagnostics_from(exc, model, file, positions)) from None
+        listed = list(islice(diagnostics_from(exc, model, file, positions), MAX_DIAGNOSTICS))
+        more = exc.error_count() - len(listed)
+        if more > 0:  # a file of a million wrong values is told in a hundred lines, not a million
+            listed.append(Diagnostic("BG-E004", f"另有 {more} 处错误未列出，请先改正上面的错误", Location(file)))
+        raise InputError(listed) from None
 
 
 def _context(data: Any) -> dict[str, Any]:

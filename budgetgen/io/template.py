@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from budgetgen.catalogs import Catalog
-from budgetgen.excel import FIXED_TIME, clean_text, fixed_modified
+from budgetgen.excel import FIXED_TIME, clean_text, fixed_modified, text_only
 from budgetgen.files import normalize_zip
 from budgetgen.io import workbook_layout as layout
 from budgetgen.model.budget import BudgetInput, ContributionRule, Unit
@@ -349,6 +349,7 @@ def render_template(
     workbook.properties.creator = "budgetgen"
     workbook.properties.created = FIXED_TIME
     workbook.properties.modified = FIXED_TIME
+    text_only(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return normalize_zip(buffer.getvalue(), {"docProps/core.xml": fixed_modified})

@@ -44,6 +44,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "literal_error": ("BG-E014", "“{input}”不是可选值，可选：{expected}"),
     "money": ("BG-E013", "{message}"),
     "rate": ("BG-E015", "{message}"),
+    "text": ("BG-E012", "{message}"),
     "frozen_instance": ("BG-E012", "不可修改"),
 }
 

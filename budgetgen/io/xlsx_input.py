@@ -29,6 +29,9 @@ MAX_MEMBERS = 2000
 MAX_ROWS = 50_000
 _SPLIT = re.compile(r"[、,，;；\s]+")
 _SPLIT_NAMES = re.compile(r"[、,，;；\n]+")  # names may contain spaces
+# Only ordinary blanks are trimmed: a control character or U+2028 at either end reaches the model,
+# which refuses it at its cell (str.strip() and splitlines() would drop or split on it silently).
+_BLANKS = " \t\r\n\u3000"
 
 
 @dataclass
@@ -155,7 +158,7 @@ def _text(value: Any) -> str | None:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
+    text = str(value).strip(_BLANKS)
     return text or None
 
 
@@ -166,22 +169,23 @@ def _code(value: Any) -> str | None:
 
 
 def _convert(col: layout.Col, value: Any) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and not value.strip(_BLANKS)):
         return None
     if col.kind in (layout.FUNCTION, layout.ECON):
         return _code(value)
     if col.kind in (layout.LIST, layout.STAFF_KINDS):
         text = _text(value) or ""
         splitter = _SPLIT_NAMES if col.field == "subordinate_units" else _SPLIT
-        parts = [part.strip() for part in splitter.split(text) if part.strip()]
+        parts = [part.strip(_BLANKS) for part in splitter.split(text) if part.strip(_BLANKS)]
         return [part.split()[0] if col.field == "base" else part for part in parts]
     if col.kind == layout.LINES:
-        return [line.strip() for line in (_text(value) or "").splitlines() if line.strip()]
+        lines = (_text(value) or "").replace("\r\n", "\n").split("\n")
+        return [line.strip(_BLANKS) for line in lines if line.strip(_BLANKS)]
     if col.kind == layout.FLAG:
         flag = _text(value) or ""
         return {"是": True, "否": False}.get(flag, flag)
     if col.kind in (layout.MONEY, layout.RATE, layout.INT):
-        return value.strip() if isinstance(value, str) else value
+        return value.strip(_BLANKS) if isinstance(value, str) else value
     return _text(value)
 
 

@@ -23,17 +23,22 @@ from budgetgen.model.types import (
     EconCode,
     FunctionCode,
     FundSource,
+    Line,
+    ListedName,
     Money,
     Name,
     PackageKind,
     ProcurementCategory,
     ProjectCategory,
+    Quantity,
     Rate,
+    ShortText,
     StaffKind,
     SubSource,
     Text,
     UnitKind,
     Weight,
+    Year,
 )
 
 
@@ -140,7 +145,7 @@ class IndicatorFields(Strict):
     name: Name = Field(description="三级指标")
     comparison: ComparisonField = Field(description="指标性质：≥ ≤ = > < 定性")
     value: Name = Field(description="指标值")
-    unit_of_measure: str | None = Field(None, max_length=50, description="度量单位")
+    unit_of_measure: ShortText | None = Field(None, max_length=50, description="度量单位")
 
 
 class Indicator(IndicatorFields):
@@ -201,7 +206,7 @@ class Contact(Strict):
     """项目经办人."""
 
     name: Name | None = Field(None, description="姓名")
-    phone: str | None = Field(None, max_length=50, description="电话")
+    phone: ShortText | None = Field(None, max_length=50, description="电话")
 
 
 class OutsideFunds(Strict):
@@ -222,7 +227,7 @@ class Project(Strict):
     annual_goal: Text | None = Field(None, description="年度目标")
     indicators: list[Indicator] = Field(default_factory=list, description="绩效指标")
     purpose: Text | None = Field(None, description="主要用途 / 资金用途")
-    goals: list[Text] = Field(default_factory=list, description="绩效目标（分条；不填则用年度目标）")
+    goals: list[Line] = Field(default_factory=list, description="绩效目标（分条，每条一行；不填则用年度目标）")
     spending_plan: SpendingPlan | None = Field(None, description="资金支出计划（累计 %）")
     duty_activity: Name | None = Field(None, description="职能职责与活动，如 04-社会保险参保登记及宣传")
     contact: Contact | None = Field(None, description="项目经办人")
@@ -302,9 +307,9 @@ class ProcurementItem(Strict):
     amount: Money = Field(description="金额（当年部门预算安排）")
     project: Code | None = Field(None, description="所属项目代码")
     source: FundSource = Field(FundSource.GENERAL_PUBLIC_BUDGET, description="资金来源")
-    catalog_number: str | None = Field(None, max_length=50, description="政府采购目录序号")
-    unit_of_measure: str | None = Field(None, max_length=20, description="数量单位")
-    quantity: Decimal | None = Field(None, ge=0, description="数量")
+    catalog_number: ShortText | None = Field(None, max_length=50, description="政府采购目录序号")
+    unit_of_measure: ShortText | None = Field(None, max_length=20, description="数量单位")
+    quantity: Quantity | None = Field(None, description="数量")
     unit_price: Money | None = Field(None, description="单价")
     other_channels: Money = Field(default=Decimal(0), description="其他渠道资金")
 
@@ -324,9 +329,9 @@ class Assets(Strict):
     planned_vehicles: Count = Field(0, description="本年拟购置车辆（辆）")
     planned_large_equipment: Count = Field(0, description="本年拟购置大型设备（台/套）")
     total_value: Money | None = Field(None, description="上年末固定资产总额（应等于各类之和）")
-    building_area: Decimal | None = Field(None, ge=0, description="房屋面积（平方米）")
+    building_area: Quantity | None = Field(None, description="房屋面积（平方米）")
     building_value: Money | None = Field(None, description="房屋价值")
-    office_area: Decimal | None = Field(None, ge=0, description="其中办公用房面积（平方米）")
+    office_area: Quantity | None = Field(None, description="其中办公用房面积（平方米）")
     office_value: Money | None = Field(None, description="其中办公用房价值")
     vehicles_value: Money | None = Field(None, description="车辆价值")
     equipment_value: Money | None = Field(None, description="单价 20 万元以上设备价值")
@@ -344,9 +349,9 @@ class Unit(Strict):
     unit_type: Name | None = Field(None, description="单位性质，如 参照公务员管理的公益一类事业单位")
     budget_level: Name | None = Field(None, description="级次，如 二级预算单位")
     internal_divisions: Count | None = Field(None, description="内设机构数")
-    divisions: list[Name] = Field(default_factory=list, description="内设机构名称")
-    special_transfers: list[Name] = Field(default_factory=list, description="负责管理的专项转移支付项目")
-    subordinate_units: list[Name] = Field(default_factory=list, description="下属单位")
+    divisions: list[ListedName] = Field(default_factory=list, description="内设机构名称")
+    special_transfers: list[ListedName] = Field(default_factory=list, description="负责管理的专项转移支付项目")
+    subordinate_units: list[ListedName] = Field(default_factory=list, description="下属单位")
     rank: Name | None = Field(None, description="单位规格，如 正处级、股级")
     funding_form: Name | None = Field(None, description="经费保障形式，如 财政性资金基本保证")
     show_zero: list[Code] = Field(default_factory=list, description="金额为零也列示的科目（功能分类项或经济分类款）")
@@ -371,7 +376,7 @@ class BudgetInput(Strict):
     """One budget year of a department and its units: the whole input of budgetgen."""
 
     format_version: Annotated[Literal[1], BeforeValidator(_as_int)] = Field(1, description="输入格式版本")
-    budget_year: int = Field(ge=2000, le=2100, description="预算年度")
+    budget_year: Year = Field(ge=2000, le=2100, description="预算年度")
     amount_unit: AmountUnit = Field(description="本文件金额单位：元 或 万元")
     prepared_on: str | None = Field(
         None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="编制日期（YYYY-MM-DD），草稿每页显示"

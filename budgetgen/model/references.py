@@ -103,8 +103,13 @@ def _unit(catalog: Catalog, unit: Unit, path: Path) -> Iterator[Problem]:
                 (f"本单位的项目：{'、'.join(sorted(projects)) or '无'}",),
             )
 
+    names: dict[str, int] = {}
     for g, group in enumerate(unit.staff):
         gpath = (*path, "staff", g)
+        if group.name in names:  # the workbook joins pay items to their group by name
+            first = names[group.name] + 1
+            yield Problem("BG-E024", f"人员类别“{group.name}”重复（与第 {first} 个人员类别相同）", (*gpath, "name"))
+        names.setdefault(group.name, g)
         yield from _function(catalog, group.function, (*gpath, "function"))
         yield from project_ref(group.project, (*gpath, "project"))
         for i, item in enumerate(group.pay):

@@ -6,12 +6,13 @@ Amounts arrive as the text the user wrote (see ``io.yaml_source``) in the unit t
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, WrapValidator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, WithJsonSchema, WrapValidator
 from pydantic_core import PydanticCustomError
 
 
@@ -155,20 +156,25 @@ def _normalize_direction(value: Any) -> Any:
 ComparisonField = Annotated[Comparison, BeforeValidator(_normalize_comparison)]
 DirectionField = Annotated[Direction, BeforeValidator(_normalize_direction)]
 
-_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")  # ASCII digits only: no "1_000", "４０", "1e5"
 MAX_DIGITS = 30
 MAX_YUAN = Decimal("1e13")
+MAX_NUMBER = Decimal("1e13")  # any other number (areas, quantities): as large as an amount may be
+MAX_DECIMALS = 6  # places after the point of a number that is not an amount
+MAX_COUNT = 10_000_000
+NUMBER_HINT = "不带千位分隔符和单位，用半角数字，例如 1234.56"
 
 
 def _parse_number(value: Any) -> Decimal | None:
+    """The one number syntax of the input: plain ASCII decimal text (or a number from a workbook cell)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Decimal(value)
+        return Decimal(value) if abs(value) < 10**MAX_DIGITS else None
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):  # only from Python callers; YAML gives text
-        return Decimal(repr(value))
+        return value if value.is_finite() else None
+    if isinstance(value, float):  # a workbook cell or a Python caller; YAML gives text
+        return Decimal(repr(value)) if math.isfinite(value) else None
     if isinstance(value, str):
         text = value.strip()
         if len(text) > MAX_DIGITS or not _NUMBER.match(text):
@@ -180,17 +186,62 @@ def _parse_number(value: Any) -> Decimal | None:
     return None
 
 
+def _number_error(message: str, value: Any, **extra: Any) -> PydanticCustomError:
+    return PydanticCustomError("money", message, {"input": value, **extra})
+
+
+def _bounded_number(value: Any, what: str, example: str) -> Decimal:
+    """A non-negative number in the one syntax, below ``MAX_NUMBER``; errors say ``what`` it is."""
+    if value is None or value == "":
+        raise _number_error(f"{what}不能为空", value)
+    number = _parse_number(value)
+    if number is None:
+        raise _number_error(f"{what}“{{input}}”不是数字（不带千位分隔符和单位，用半角数字，例如 {example}）", value)
+    if number < 0:
+        raise _number_error(f"{what}“{{input}}”不能为负数", value)
+    if number > MAX_NUMBER:
+        raise _number_error(f"{what}“{{input}}”过大", value)
+    return number
+
+
+def _decimal(value: Any, what: str = "数值", limit: Decimal = MAX_NUMBER) -> Decimal:
+    number = _bounded_number(value, what, "12.5")
+    if number > limit:
+        raise _number_error(f"{what}“{{input}}”应不大于 {limit}", value)
+    if number != number.quantize(Decimal(1).scaleb(-MAX_DECIMALS)):
+        raise _number_error(f"{what}“{{input}}”小数位过多（最多 {MAX_DECIMALS} 位）", value)
+    return number
+
+
+def _count(value: Any) -> int:
+    """A count (人数, 车辆数 …): a whole non-negative number in the same syntax as amounts."""
+    number = _bounded_number(value, "数量", "12")
+    if number != number.to_integral_value():
+        raise _number_error("数量“{input}”应为整数", value)
+    if number > MAX_COUNT:
+        raise _number_error(f"数量“{{input}}”应不大于 {MAX_COUNT}", value)
+    return int(number)
+
+
+def _year(value: Any) -> Any:
+    """A year: text of ASCII digits only; the range is the field's."""
+    number = _parse_number(value)
+    if number is None or number != number.to_integral_value() or abs(number) > 10_000:
+        raise _number_error("年度“{input}”不是整数（用半角数字，例如 2025）", value)
+    return int(number)
+
+
 def _money(value: Any, handler: Any, info: ValidationInfo) -> Decimal:
     """Validate an amount in the file's unit and return it in 元."""
     if value is None or value == "":
         raise PydanticCustomError("money", "金额不能为空（没有金额请填 0）", {"input": value})
     number = _parse_number(value)
-    if number is None or not number.is_finite():
-        raise PydanticCustomError(
-            "money", "金额“{input}”不是数字（不带千位分隔符和单位，例如 1234.56）", {"input": value}
-        )
+    if number is None:
+        raise PydanticCustomError("money", "金额“{input}”不是数字（" + NUMBER_HINT + "）", {"input": value})
     if number < 0:
         raise PydanticCustomError("money", "金额“{input}”不能为负数", {"input": value})
+    if number > MAX_YUAN:
+        raise PydanticCustomError("money", "金额“{input}”过大", {"input": value})
     unit = AmountUnit.YUAN
     if info.context and "amount_unit" in info.context:
         unit = AmountUnit(info.context["amount_unit"])
@@ -222,6 +273,8 @@ def _rate(value: Any) -> Decimal:
         number /= 100
     if number > 1:
         raise PydanticCustomError("rate", "比例“{input}”大于 100%", {"input": value})
+    if number != number.quantize(Decimal(1).scaleb(-2 * MAX_DECIMALS)):
+        raise PydanticCustomError("rate", "比例“{input}”小数位过多", {"input": value})
     return number
 
 
@@ -240,7 +293,72 @@ Rate = Annotated[
 FunctionCode = Annotated[str, Field(pattern=r"^\d{3}(\d{2}){0,2}$", description="功能分类科目编码")]
 EconCode = Annotated[str, Field(pattern=r"^3\d{2}(\d{2}(\d{2}){0,2})?$", description="部门经济分类科目编码")]
 Code = Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(max_length=20000)]
-Count = Annotated[int, Field(ge=0, le=10_000_000)]
-Weight = Annotated[Decimal, Field(ge=0, le=100)]
+
+# Characters no text of a budget may hold: control characters (the published name would differ
+# from the input, or a terminal would obey them), line and paragraph separators the PDF cannot
+# set, surrogates, bidirectional overrides (text that reads differently than it is) and noncharacters.
+_NONCHARACTERS = r"\ufdd0-\ufdef" + "".join(
+    rf"\U{plane + 0xFFFE:08x}\U{plane + 0xFFFF:08x}" for plane in range(0, 0x110000, 0x10000)
+)
+_REFUSED = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff" + _NONCHARACTERS
+_BAD_IN_TEXT = re.compile(f"[{_REFUSED}]")  # a text keeps its line breaks and tabs
+_BAD_IN_LINE = re.compile(f"[{_REFUSED}\\n\\t]")  # a name or a line has neither
+
+
+def _text_checker(multiline: bool) -> Any:
+    """A validator run before stripping, so that a control character at either end is refused too."""
+    bad = _BAD_IN_TEXT if multiline else _BAD_IN_LINE
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if "\r\n" in value:  # a Windows line break is a line break
+            value = value.replace("\r\n", "\n")
+        found = bad.search(value.strip(" \t\n"))  # ordinary blanks at the ends are stripped anyway
+        if found is None:
+            return value
+        ch = found.group()
+        where = value.index(ch) + 1
+        if ch == "\n":
+            message = "不能换行（第 {where} 个字符处有换行）"
+        else:
+            message = "含有不允许的字符 U+{code}（控制字符或排版无法显示的字符，在第 {where} 个字符处），请删除"
+        raise PydanticCustomError("text", message, {"code": f"{ord(ch):04X}", "where": where})
+
+    return check
+
+
+def _listed(value: Any) -> Any:
+    """A name in a list the workbook writes into one cell, separated by 、 , ; or line breaks."""
+    if isinstance(value, str):
+        found = [sep for sep in "、,，;；" if sep in value]
+        if found:
+            raise PydanticCustomError(
+                "text",
+                "名称不能含有“{sep}”（工作簿中用“、”“,”“;”分隔多个名称，请每项写一个名称）",
+                {"sep": found[0]},
+            )
+    return value
+
+
+_SINGLE_LINE = BeforeValidator(_text_checker(multiline=False))
+Name = Annotated[str, Field(min_length=1, max_length=200), _SINGLE_LINE]
+# Blank text is refused rather than kept as "": a workbook cell cannot tell "" from nothing.
+ShortText = Annotated[str, Field(min_length=1), _SINGLE_LINE]  # phone, 度量单位 …: give the field its max_length
+Text = Annotated[str, Field(min_length=1, max_length=20000), BeforeValidator(_text_checker(multiline=True))]
+ListedName = Annotated[Name, AfterValidator(_listed)]
+Line = Annotated[str, Field(min_length=1, max_length=20000), _SINGLE_LINE]  # one of several lines of a cell
+Count = Annotated[
+    int, BeforeValidator(_count), WithJsonSchema({"type": ["integer", "string"], "minimum": 0, "maximum": MAX_COUNT})
+]
+Weight = Annotated[
+    Decimal,
+    BeforeValidator(lambda value: _decimal(value, "数值", Decimal(100))),
+    WithJsonSchema({"type": ["number", "string"], "minimum": 0, "maximum": 100}),
+]
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    WithJsonSchema({"type": ["number", "string"], "minimum": 0, "description": "非负数，最多 6 位小数"}),
+]
+Year = Annotated[int, BeforeValidator(_year), WithJsonSchema({"type": ["integer", "string"]})]

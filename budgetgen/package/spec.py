@@ -245,12 +245,12 @@ class TablesSpec(_Spec):
 @cache
 def load_tables_spec(profile: str) -> TablesSpec:
     """The table specs of a profile (validated, with located errors for a broken file)."""
-    from budgetgen.io.load import validate
+    from budgetgen.io.load import read_bytes, validate
     from budgetgen.io.yaml_source import read_yaml
     from budgetgen.profiles import profile_file
 
     file = profile_file(profile, "tables.yaml")
-    data, positions = read_yaml(file.read_bytes(), str(file))
+    data, positions = read_yaml(read_bytes(file), str(file))  # a regular file, bounded
     spec = validate(TablesSpec, data, str(file), positions, {})
     _check_labels(data, (), positions, str(file))
     return spec

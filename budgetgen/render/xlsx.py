@@ -28,7 +28,7 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from budgetgen.excel import FIXED_TIME, clean_text, fixed_modified
+from budgetgen.excel import FIXED_TIME, clean_text, fixed_modified, text_only
 from budgetgen.files import normalize_zip
 from budgetgen.package.model import ColumnKind, Row, RowRole, Table, TablePart, Value
 
@@ -347,6 +347,7 @@ def _workbook(tables: Sequence[Table], title: str) -> bytes:
     workbook.properties.created = FIXED_TIME
     workbook.properties.modified = FIXED_TIME
     workbook.calculation = CalcProperties(fullCalcOnLoad=False)
+    text_only(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return normalize_zip(buffer.getvalue(), {"docProps/core.xml": fixed_modified})
