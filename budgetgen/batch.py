@@ -28,14 +28,14 @@ from types import FrameType
 from typing import Any
 
 from budgetgen import __version__
-from budgetgen.checks.context import CheckContext
 from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
 from budgetgen.diagnostics import Path as FieldPath
+from budgetgen.files import OutputError, as_output_error, remove_own_temporaries, write_atomic, write_set
 from budgetgen.interrupt import SIGNALS, Interrupted
 from budgetgen.io.load import INPUT_NAMES, SUFFIXES, LoadedInput, Locator, load_budget
-from budgetgen.ledger.build import build_ledger
-from budgetgen.profiles import load_profile, profile_fingerprint
-from budgetgen.render.files import OutputError, as_output_error, remove_own_temporaries, write_atomic, write_set
+from budgetgen.profile_check import verify_profile
+from budgetgen.profiles import profile_fingerprint
+from budgetgen.run import Options, RefusedError, Run
 from budgetgen.workers import GRACE, Lost, Worker, ready
 
 MANIFEST = "manifest.json"
@@ -213,14 +213,14 @@ def shard(items: Sequence[Item], index: int, count: int) -> list[Item]:
     return sorted(mine, key=lambda i: i.key)
 
 
-def _context(item: Item, profile: str) -> CheckContext:
+def _run(item: Item, profile: str, draft: bool) -> Run:
+    """The run of one item: its input (one unit of a department, or the whole input) under the profile."""
     loaded = load_budget(Path(item.source))
     if item.unit is not None:
         index = next(i for i, u in enumerate(loaded.budget.units) if u.code == item.unit)
         budget = loaded.budget.model_copy(update={"units": [loaded.budget.units[index]]})
         loaded = LoadedInput(budget, loaded.catalog, loaded.source, loaded.raw, ShiftedLocator(loaded.positions, index))
-    ledger = build_ledger(loaded.budget, loaded.catalog, load_profile(profile))
-    return CheckContext(loaded, ledger, profile)
+    return Run(loaded, profile, Options(draft=draft))
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,6 @@ class UnitJob:
 
     def run(self) -> Callable[[], Entry]:
         """Check and render in memory (interruptible); the returned step writes the files as a set."""
-        from budgetgen.render.package import RefusedError, build_outputs
         from budgetgen.render.pdf import RenderWarning
 
         item = self.item
@@ -246,8 +245,9 @@ class UnitJob:
         outputs: dict[Path, bytes] = {}
         try:
             # the batch already uses every core with one unit per worker: chunks are laid out in turn
-            context = _context(item, self.profile)
-            outputs, findings = build_outputs(context, self.out / item.key, set(self.formats), self.draft, 1)
+            run = _run(item, self.profile, self.draft)
+            outputs = run.outputs(self.out / item.key, set(self.formats), 1)
+            findings = run.findings
         except InputError as error:
             entry.status, entry.errors = "unreadable", [str(d) for d in error.diagnostics]
         except RefusedError as refused:
@@ -407,7 +407,7 @@ def run_batch(
     Raises ``Interrupted`` after a clean stop (SIGTERM / SIGINT) and ``OutputError`` when ``out``
     or its manifest cannot be written.
     """
-    load_profile(profile)  # a bad profile fails before any work starts
+    verify_profile(profile)  # a bad profile fails before any work starts
     items, failed = plan(inputs)
     all_keys = sorted([*(i.key for i in items), *(e.key for e in failed)])
     if shard_spec is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from budgetgen.batch import MANIFEST, key_problem, plan_keys, read_manifest, write_manifest
 from budgetgen.diagnostics import Diagnostic, Location
-from budgetgen.render.files import as_output_error, write_set
+from budgetgen.files import as_output_error, write_set
 
 
 def _output_problem(folder: Path, key: str, output: Any) -> str | None:

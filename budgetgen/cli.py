@@ -20,10 +20,9 @@ import click
 
 from budgetgen import __version__, cli_words
 from budgetgen.diagnostics import Diagnostic, InputError, Location
+from budgetgen.files import OutputError
 from budgetgen.interrupt import Interrupted, stop_on_signals
-from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import DEFAULT_PROFILE
-from budgetgen.render.files import OutputError
 from budgetgen.render.pdf import RenderWarning
 from budgetgen.summary import summary_json, summary_text
 from budgetgen.terminal import echo, visible
@@ -166,7 +165,9 @@ def cli() -> None:
 @report_errors
 def summary(input_path: Path, profile: str, output_format: str) -> None:
     """显示预算的关键数字（万元）。IN 为 YAML 文件或含 budget.yaml 的文件夹。"""
-    ledger = load_ledger(input_path, profile)
+    from budgetgen.run import Run
+
+    ledger = Run.load(input_path, profile).ledger
     if output_format == "json":
         echo(summary_json(ledger), as_json=True)
     else:
@@ -206,8 +207,8 @@ def render(
 ) -> None:
     """生成预算公开材料：Excel 工作簿和 PDF（默认两者都生成）。"""
     from budgetgen.progress import Progress
-    from budgetgen.render.package import RefusedError, render_package
     from budgetgen.render.verify import VerifyError
+    from budgetgen.run import RefusedError, render_package
 
     select, ignore = _rule_codes("--select", select), _rule_codes("--ignore", ignore)
     progress = Progress(quiet)
@@ -271,9 +272,9 @@ def check(
 
     退出码 0 通过，1 有问题，2 有输入无法读取。可同时检查多个输入。
     """
-    from budgetgen.checks import has_errors, rule_catalog, run_checks
+    from budgetgen.checks import has_errors, rule_catalog
     from budgetgen.checks.report import as_github, as_json, as_junit, as_text
-    from budgetgen.pipeline import load_context
+    from budgetgen.run import Run
 
     select, ignore = _rule_codes("--select", select), _rule_codes("--ignore", ignore)
     if list_rules:
@@ -301,13 +302,14 @@ def check(
     for path in inputs:
         progress(f"检查 {path}")
         try:
-            context = load_context(path, profile, lenient=True)  # rules run whenever the model is whole
-            unreadable += context.loaded.problems
-            findings += run_checks(context, select, ignore)
+            # lenient: the rules run whenever the model is whole
+            run = Run.load(path, profile, select=select, ignore=ignore, lenient=True)
+            unreadable += run.loaded.problems
+            findings += run.findings
         except InputError as error:
             unreadable += error.diagnostics
     if annotate is not None:
-        from budgetgen.render.files import write_atomic
+        from budgetgen.files import write_atomic
 
         file = resolve(inputs[0])
         if not any(d.location.file == str(file) and d.location.cell is None for d in unreadable):
@@ -350,9 +352,9 @@ def _rule_codes(option: str, codes: tuple[str, ...]) -> tuple[str, ...]:
 def diff_command(first: Path, second: Path, profile: str, output_format: str) -> None:
     """比较两份预算（两稿或两年）：输入、关键数字、表格和说明文字逐项列出差异。"""
     from budgetgen.diff import diff, diff_json, diff_text
-    from budgetgen.pipeline import load_context
+    from budgetgen.run import Run
 
-    changes = diff(load_context(first, profile), load_context(second, profile))
+    changes = diff(Run.load(first, profile).context, Run.load(second, profile).context)
     if output_format == "json":
         echo(diff_json(changes), as_json=True)
     else:
@@ -374,17 +376,18 @@ def template(output: Path, source: Path | None, year: int | None, quiet: bool = 
     from budgetgen.catalogs.local import ENV_VAR as local_env
     from budgetgen.catalogs.local import read_local
     from budgetgen.catalogs.lookup import fallback_note, require_catalog
+    from budgetgen.files import write_atomic
     from budgetgen.io.load import load_budget
     from budgetgen.io.template import render_template
+    from budgetgen.package.previews import text_previews
     from budgetgen.progress import Progress
-    from budgetgen.render.files import write_atomic
 
     progress = Progress(quiet)
     if source is not None:
         progress("读取输入")
         loaded = load_budget(source)
         progress("填写模板")
-        data = render_template(loaded.catalog, loaded.budget)
+        data = render_template(loaded.catalog, loaded.budget, previews=text_previews(loaded.budget, loaded.catalog))
     else:
         progress("生成空模板")
         chosen = year or available_years()[-1]
@@ -408,9 +411,9 @@ def template(output: Path, source: Path | None, year: int | None, quiet: bool = 
 @report_errors
 def import_command(source: Path, output: Path | None) -> None:
     """把填好的 Excel 输入表转换为 YAML（无损）。"""
+    from budgetgen.files import write_atomic
     from budgetgen.io.load import load_budget
     from budgetgen.io.yaml_writer import budget_yaml
-    from budgetgen.render.files import write_atomic
 
     loaded = load_budget(source)
     text = budget_yaml(loaded.budget, source.name)
@@ -522,9 +525,9 @@ def batch(
 def new_year(input_path: Path, output: Path, year: int | None, force: bool, profile: str) -> None:
     """由本年预算生成下一年预算的起点：本年数变为上年数，文字标记【待复核】，改代码的科目自动调整。"""
     from budgetgen.newyear import write_new_year
-    from budgetgen.pipeline import load_context
+    from budgetgen.run import Run
 
-    target, notes = write_new_year(load_context(input_path, profile), output, year, force)
+    target, notes = write_new_year(Run.load(input_path, profile).context, output, year, force)
     for note in notes:
         click.echo(str(note), err=True)
     click.echo(str(target))

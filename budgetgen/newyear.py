@@ -22,12 +22,13 @@ from budgetgen.catalogs.local import LOCAL_NAME
 from budgetgen.checks.context import CheckContext
 from budgetgen.checks.years import REVIEW_MARK, unit_texts
 from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
+from budgetgen.files import write_atomic
 from budgetgen.io.template import render_template
 from budgetgen.io.yaml_writer import budget_yaml
 from budgetgen.ledger.aggregates import THREE_PUBLIC_ITEMS, compute_figures, running_cost_units
 from budgetgen.model.budget import BudgetInput
 from budgetgen.model.types import FundSource
-from budgetgen.render.files import write_atomic
+from budgetgen.package.previews import text_previews
 
 FUNCTION_FIELDS = {"function", "main_function"}
 ECON_FIELDS = {"econ"}
@@ -201,7 +202,8 @@ def write_new_year(
     target = output_file(source, out, force)
     carried = carry(ctx, year or ctx.ledger.budget.budget_year + 1)
     if target.suffix.lower() == ".xlsx":
-        data = render_template(carried.catalog, carried.budget)
+        previews = text_previews(carried.budget, carried.catalog)
+        data = render_template(carried.catalog, carried.budget, previews=previews)
     else:
         header = (
             f"# 由 {source.name}（{ctx.ledger.budget.budget_year} 年）生成的 {carried.budget.budget_year} 年预算起点："

@@ -1,24 +1,20 @@
-"""The pipeline in one place: input path → validated model → ledger, as every command runs it."""
+"""Compatibility: the pipeline's old entry points, now thin wrappers over ``budgetgen.run.Run``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from budgetgen.checks.context import CheckContext
-from budgetgen.io.load import load_budget
-from budgetgen.ledger.build import Ledger, build_ledger
-from budgetgen.profiles import DEFAULT_PROFILE, load_profile
+from budgetgen.ledger.build import Ledger
+from budgetgen.profiles import DEFAULT_PROFILE
+from budgetgen.run import Run
 
 
 def load_context(path: Path, profile: str = DEFAULT_PROFILE, lenient: bool = False) -> CheckContext:
-    """Load an input with everything the checks and the renderers need (``lenient``: see ``load_budget``)."""
-    settings = load_profile(profile)
-    loaded = load_budget(path, lenient=lenient)
-    return CheckContext(loaded, build_ledger(loaded.budget, loaded.catalog, settings), profile)
+    """What the checks see of an input (``lenient``: see ``load_budget``); ``Run.load(...).context``."""
+    return Run.load(path, profile, lenient=lenient).context
 
 
 def load_ledger(path: Path, profile: str = DEFAULT_PROFILE) -> Ledger:
-    """Load an input and build its ledger under a profile's rules."""
-    settings = load_profile(profile)
-    loaded = load_budget(path)
-    return build_ledger(loaded.budget, loaded.catalog, settings)
+    """An input's ledger under a profile's rules; ``Run.load(...).ledger``."""
+    return Run.load(path, profile).ledger

@@ -298,9 +298,22 @@ def _overlay(base: Any, own: Any) -> Any:
 def load_profile(name: str = DEFAULT_PROFILE) -> ProfileSettings:
     """The settings of a profile by name or folder; unknown names and bad settings are located errors.
 
-    Cached: a run reads and validates each profile once.
+    Cached: a run reads and validates each profile once. Its rule codes, tables and templates are
+    checked by ``budgetgen.profile_check.verify_profile`` (every run does it, see ``budgetgen.run``).
     """
-    from budgetgen.io.load import read_bytes, validate  # the loader's file reading and error mapping, shared
+    from budgetgen.io.load import validate  # the loader's file reading and error mapping, shared
+
+    data, positions, file = profile_data(name)
+    return validate(ProfileSettings, data, str(file), positions, {})
+
+
+def profile_data(name: str) -> tuple[Any, Any, Path]:
+    """A profile's ``profile.yaml`` as read (a user folder's laid over its base), its positions and its path.
+
+    ``load_profile`` validates it; ``budgetgen.profile_check`` checks what only later stages know
+    (the rule codes it names, its tables and templates).
+    """
+    from budgetgen.io.load import read_bytes  # a regular file, bounded
 
     source = profile_source(name)
     file = source.folders[0] / "profile.yaml"
@@ -309,21 +322,7 @@ def load_profile(name: str = DEFAULT_PROFILE) -> ProfileSettings:
         base_file = source.folders[1] / "profile.yaml"
         base_data, _ = read_yaml(read_bytes(base_file), str(base_file))
         data = _overlay(base_data, data)
-    settings = validate(ProfileSettings, data, str(file), positions, {})
-    _check_rule_codes(data, positions, str(file))
-    _check_files(name, source)
-    return settings
-
-
-def _check_files(name: str, source: ProfileSource) -> None:
-    """Read the tables and parse the templates up front, so a broken file fails before any work, located."""
-    from budgetgen.package.spec import load_tables_spec
-
-    load_tables_spec(name)
-    if source.user:
-        from budgetgen.package.sandbox import parse_templates
-
-        parse_templates(name)
+    return data, positions, file
 
 
 def copy_profile(name: str, target: Path) -> list[Path]:
@@ -332,7 +331,7 @@ def copy_profile(name: str, target: Path) -> list[Path]:
     The copy's ``profile.yaml`` says ``base: NAME``: a file deleted from the copy comes from the
     built-in profile, so a user may keep only the files they change.
     """
-    from budgetgen.render.files import write_atomic
+    from budgetgen.files import write_atomic
 
     if not is_builtin(name):
         raise _unknown(name)
@@ -350,29 +349,3 @@ def copy_profile(name: str, target: Path) -> list[Path]:
         write_atomic(target / file.name, data)
         written.append(target / file.name)
     return written
-
-
-def _check_rule_codes(data: Any, positions: Any, file: str) -> None:
-    """Every rule code a profile names exists (case-insensitively); else a located error with the nearest codes."""
-    from budgetgen.checks import rule_catalog
-    from budgetgen.checks.registry import nearest_codes
-
-    known = [info.code for info in rule_catalog()]
-
-    raw = data.get("checks") if isinstance(data, dict) else None
-    if not isinstance(raw, dict):
-        return
-    problems = []
-    places: list[tuple[str, tuple[int, int]]] = []
-    for key in ("disabled", "enabled"):
-        for i, code in enumerate(raw.get(key) or []):
-            places.append((str(code), positions.values.get(("checks", key, i), (1, 1))))
-    for code in raw.get("rules") or {}:
-        places.append((str(code), positions.keys.get(("checks", "rules", code), (1, 1))))
-    for code, (line, column) in places:
-        if code.strip().upper() not in known:
-            near = nearest_codes(code, known)
-            hint = f"（最接近：{'、'.join(near)}）" if near else ""
-            problems.append(Diagnostic("BG-E030", f"未知的规则代码“{code}”{hint}", Location(file, line, column)))
-    if problems:
-        raise InputError(problems)

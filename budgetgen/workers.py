@@ -24,8 +24,8 @@ from types import FrameType
 from typing import Any, Protocol
 
 import budgetgen
+from budgetgen.files import signals_held
 from budgetgen.interrupt import Interrupted
-from budgetgen.render.files import signals_held
 
 _SERVE = "from budgetgen.workers import serve; serve()"
 GRACE = 5.0  # seconds a stopped worker has to end before it is killed

@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from budgetgen.io import template as template_module
 from budgetgen.io.load import load_budget
 from budgetgen.io.template import render_template
+from budgetgen.package.previews import text_previews
 
 from .conftest import GUANGYUAN, run
 
@@ -30,7 +31,7 @@ Edit = Callable[[Workbook], None]
 def base() -> bytes:
     loaded = load_budget(GUANGYUAN)
     with mock.patch.object(template_module, "INPUT_ROWS", 1):
-        return render_template(loaded.catalog, loaded.budget)
+        return render_template(loaded.catalog, loaded.budget, previews=text_previews(loaded.budget, loaded.catalog))
 
 
 def edited(base: bytes, path: Path, **cells: object) -> Path:
@@ -268,10 +269,10 @@ def test_an_unstated_fact_is_a_marker_and_a_finding_never_a_claim(tmp_path: Path
         assert f"说明中仍有【待填写：{label}】" in result.stdout, result.stdout
     from budgetgen.pipeline import load_context
 
-    paragraphs = _paragraphs(load_context(path).sections)
+    paragraphs = _paragraphs(load_context(path).document.parts)
     claims = ("车辆 0 辆", "公务用车 0 辆", "无政府采购预算安排", "单位无价值 200 万元以上", "未安排购置")
     assert not any(claim in p for claim in claims for p in paragraphs)
-    stated = _paragraphs(load_context(GUANGYUAN).sections)
+    stated = _paragraphs(load_context(GUANGYUAN).document.parts)
     assert any("共有车辆 0 辆" in p for p in stated)
     assert any("无政府采购预算安排" in p for p in stated)
     assert any("未安排购置车辆及单位价值 200 万元以上大型设备" in p for p in stated)
@@ -385,7 +386,7 @@ def test_a_long_command_says_its_stages_on_a_terminal(tmp_path: Path) -> None:
 
 
 def test_check_and_annotate_is_a_library_function(base: bytes, tmp_path: Path) -> None:
-    from budgetgen.checks.annotate import check_and_annotate
+    from budgetgen.run import check_and_annotate
 
     path = edited(base, tmp_path / "five.xlsx", **FIVE_SHEETS)
     before = path.read_bytes()

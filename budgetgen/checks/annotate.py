@@ -12,7 +12,6 @@ import io
 import re
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from openpyxl.comments import Comment
@@ -40,7 +39,7 @@ def annotate_workbook(source: bytes, findings: Sequence[Diagnostic]) -> bytes:
     """A copy of the workbook ``source`` with ``findings`` on their cells and a 检查结果 sheet first."""
     from openpyxl import load_workbook
 
-    from budgetgen.render.files import normalize_zip
+    from budgetgen.files import normalize_zip
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -125,29 +124,3 @@ def _keep_modified(source: bytes) -> Any:
         return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", core)
 
     return fix
-
-
-def check_and_annotate(
-    path: Path, profile: str, select: Sequence[str] = (), ignore: Sequence[str] = ()
-) -> tuple[list[Diagnostic], bytes]:
-    """Check an input workbook and return its findings with the annotated copy (the input is untouched).
-
-    Input errors come back as findings too (when the workbook can be opened at all): the annotated
-    copy is how an accountant sees every problem of one round at its cell.
-    """
-    from budgetgen.checks import run_checks
-    from budgetgen.diagnostics import InputError
-    from budgetgen.io.load import read_bytes, resolve
-    from budgetgen.pipeline import load_context
-
-    file = resolve(path)
-    source = read_bytes(file)
-    try:
-        context = load_context(file, profile, lenient=True)
-    except InputError as error:
-        if any(d.location.file == str(file) and d.location.cell is None for d in error.diagnostics):
-            raise  # the file itself cannot be read as a workbook: nothing to annotate
-        found = list(error.diagnostics)
-    else:
-        found = [*context.loaded.problems, *run_checks(context, select, ignore)]
-    return found, annotate_workbook(source, found)

@@ -1,4 +1,4 @@
-"""What every rule sees: the input, its positions, the ledger, the figures and the generated text."""
+"""What every rule sees: the input, its positions, the ledger, the figures and the document (its text)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from budgetgen.io.load import LoadedInput
 from budgetgen.ledger.aggregates import Figures, compute_figures
 from budgetgen.ledger.build import Ledger
 from budgetgen.model.types import AmountUnit
+from budgetgen.package.document import build_document
 from budgetgen.package.facts import TextFacts, build_text_facts
-from budgetgen.package.model import Section
+from budgetgen.package.model import Document, Section
 
 
 @dataclass
@@ -48,8 +49,11 @@ class CheckContext:
         return build_text_facts(self.ledger)
 
     @cached_property
-    def sections(self) -> tuple[Section, ...]:
-        """The explanatory text, as the package prints it (the renderers reuse it)."""
-        from budgetgen.package.text import render_text
+    def document(self) -> Document:
+        """The package as the renderers print it (text and tables), built once: the text rules read its parts."""
+        return build_document(self.ledger, self.profile)
 
-        return render_text(self.ledger, self.profile, self.text_facts)
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        """The document's text parts (kept for callers merged after ``document``; the rules read ``document``)."""
+        return self.document.parts

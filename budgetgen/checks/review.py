@@ -213,7 +213,7 @@ def _package_figures(ctx: CheckContext) -> set[Decimal]:
 
     typed = [clean_sentence(text).rstrip("。") for _path, text in _unit_sentences(ctx)]
     figures: set[Decimal] = set()
-    for paragraph in _paragraphs(ctx.sections):
+    for paragraph in _paragraphs(ctx.document.parts):
         for text in typed:
             if text:
                 paragraph = paragraph.replace(text, "")

@@ -11,7 +11,7 @@ from budgetgen.checks.registry import Finding, rule
 from budgetgen.diagnostics import Severity
 from budgetgen.ledger.aggregates import running_cost_units
 from budgetgen.package.model import Section
-from budgetgen.package.text import merged_texts
+from budgetgen.package.words import merged_texts
 
 THREE_PUBLIC_ITEMS = ("reception", "vehicles", "overseas")
 
@@ -63,7 +63,7 @@ def _markers(sections: tuple[Section, ...]) -> Iterator[str]:
 def no_missing_text(ctx: CheckContext) -> Iterator[Finding]:
     """Every sentence the unit must write is written (the text shows 【待填写：…】 where it is not)."""
     covered = {f"{getattr(ctx.ledger.settings.three_public_names, k)}变化原因" for k in THREE_PUBLIC_ITEMS}
-    for label in dict.fromkeys(_markers(ctx.sections)):
+    for label in dict.fromkeys(_markers(ctx.document.parts)):
         if label not in covered:
             yield Finding(f"说明中仍有【待填写：{label}】", _texts_path(ctx, label))
 
@@ -105,7 +105,7 @@ def _strings(value: object, path: tuple[str | int, ...]) -> Iterator[tuple[tuple
 )
 def characters_in_font(ctx: CheckContext) -> Iterator[Finding]:
     """Every character of the input's text must exist in the PDF's font, or the PDF shows empty boxes."""
-    from budgetgen.render.fonts import font_coverage, undrawable
+    from budgetgen.fonts import font_coverage, undrawable
 
     coverage = font_coverage(ctx.ledger.settings.pdf_font)
     if coverage is None:
@@ -160,7 +160,7 @@ def _source_of(ctx: CheckContext, *snippets: str) -> tuple[str | int, ...]:
 def text_reads_right(ctx: CheckContext) -> Iterator[Finding]:
     """The generated text is read again as a reviewer reads it: 。。, 用于用于, 20** or XX left in."""
     seen: set[tuple[str, str]] = set()
-    for paragraph in _paragraphs(ctx.sections):
+    for paragraph in _paragraphs(ctx.document.parts):
         for pattern, kind in _ROUGH:
             for match in pattern.finditer(paragraph):
                 if match.group(0) == "……" or (kind, match.group(0)) in seen:

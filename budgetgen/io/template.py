@@ -7,7 +7,7 @@ rows are exactly what ``import`` reads back (YAML → workbook → YAML is the i
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from budgetgen.catalogs import Catalog
+from budgetgen.excel import FIXED_TIME, clean_text, fixed_modified, text_only
+from budgetgen.files import normalize_zip
 from budgetgen.io import workbook_layout as layout
 from budgetgen.model.budget import BudgetInput, ContributionRule, Unit
 from budgetgen.model.types import (
@@ -32,8 +34,6 @@ from budgetgen.model.types import (
     SubSource,
     UnitKind,
 )
-from budgetgen.render.files import normalize_zip
-from budgetgen.render.xlsx import FIXED_TIME, _fixed_modified, clean_text, text_only
 
 INPUT_ROWS = 500  # rows prepared for input (dropdowns, number checks, unlocked cells)
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -111,7 +111,7 @@ def _value(obj: Any, col: layout.Col, catalog: Catalog) -> Any:
     return getattr(value, "value", value)
 
 
-def _rows(budget: BudgetInput, catalog: Catalog) -> dict[str, list[list[Any]]]:
+def _rows(budget: BudgetInput, catalog: Catalog, previews: Mapping[str, str]) -> dict[str, list[list[Any]]]:
     """Every sheet's data rows for an existing budget, in the layout's column order."""
     rows: dict[str, list[list[Any]]] = {sheet.name: [] for sheet in layout.SHEETS}
     columns = {sheet.name: sheet.columns for sheet in layout.SHEETS}
@@ -123,47 +123,13 @@ def _rows(budget: BudgetInput, catalog: Catalog) -> dict[str, list[list[Any]]]:
         add("单位", unit)
     for rule in budget.contribution_rules:
         add("缴费规则", rule, unit=None)
-    previews = _previews(budget, catalog)
     for unit in budget.units:
         _unit_rows(unit, add, previews)
     return rows
 
 
-def _previews(budget: BudgetInput, catalog: Catalog) -> dict[str, str]:
-    """Each unit text → the sentence of the generated text it is placed in (the default layout's)."""
-    from budgetgen.ledger.build import build_ledger
-    from budgetgen.package.sentences import clean_sentence
-    from budgetgen.package.text import render_text
-    from budgetgen.profiles import DEFAULT_PROFILE, load_profile
-
-    try:
-        ledger = build_ledger(budget, catalog, load_profile(DEFAULT_PROFILE))
-        sections = render_text(ledger, DEFAULT_PROFILE)
-    except Exception:  # a preview is a help, never a reason to fail writing the workbook
-        return {}
-    paragraphs: list[str] = []
-
-    def walk(items: Any) -> None:
-        for section in items:
-            paragraphs.extend(p.text for p in section.paragraphs)
-            walk(section.children)
-
-    walk(sections)
-    found: dict[str, str] = {}
-    texts = [t for unit in budget.units for t in _unit_texts(unit)]
-    for text in texts:
-        core = clean_sentence(text).rstrip("。；，、 ")
-        for paragraph in paragraphs:
-            at = paragraph.find(core)
-            if core and at >= 0:
-                start = max(paragraph.rfind("。", 0, at) + 1, 0)
-                end = paragraph.find("。", at + len(core))
-                found[text] = paragraph[start : end + 1 if end >= 0 else len(paragraph)]
-                break
-    return found
-
-
-def _unit_texts(unit: Unit) -> Iterator[str]:
+def unit_texts(unit: Unit) -> Iterator[str]:
+    """The texts a unit writes, in the order of the 文字说明 sheet."""
     for field in layout.TEXT_FIELDS.values():
         value = _get(unit.texts, field)
         if isinstance(value, dict):
@@ -172,7 +138,7 @@ def _unit_texts(unit: Unit) -> Iterator[str]:
             yield value
 
 
-def _unit_rows(unit: Unit, add: Any, previews: dict[str, str] | None = None) -> None:
+def _unit_rows(unit: Unit, add: Any, previews: Mapping[str, str] | None = None) -> None:
     previews = previews or {}
     code = unit.code
     for group in unit.staff:
@@ -352,8 +318,10 @@ def _general(workbook: Workbook, budget: BudgetInput | None, year: int | None = 
             sheet.add_data_validation(validation)
 
 
-def _sheets(workbook: Workbook, budget: BudgetInput | None, catalog: Catalog) -> Iterator[Worksheet]:
-    rows = _rows(budget, catalog) if budget is not None else {s.name: [] for s in layout.SHEETS}
+def _sheets(
+    workbook: Workbook, budget: BudgetInput | None, catalog: Catalog, previews: Mapping[str, str]
+) -> Iterator[Worksheet]:
+    rows = _rows(budget, catalog, previews) if budget is not None else {s.name: [] for s in layout.SHEETS}
     for spec in layout.SHEETS:
         sheet = workbook.create_sheet(spec.name)
         _header(sheet, spec.columns)
@@ -361,15 +329,22 @@ def _sheets(workbook: Workbook, budget: BudgetInput | None, catalog: Catalog) ->
         yield sheet
 
 
-def render_template(catalog: Catalog, budget: BudgetInput | None = None, year: int | None = None) -> bytes:
+def render_template(
+    catalog: Catalog,
+    budget: BudgetInput | None = None,
+    year: int | None = None,
+    previews: Mapping[str, str] | None = None,
+) -> bytes:
     """The input workbook (empty, or filled with ``budget``) as deterministic xlsx bytes.
 
     An empty workbook made for a ``year`` has that 预算年度 filled in (its lists come from ``catalog``).
+    ``previews``: each unit text → the sentence of the generated text it is placed in
+    (``budgetgen.package.previews.text_previews``; the 文字说明 sheet shows it beside the text).
     """
     workbook = Workbook()
     _instructions(workbook)
     _general(workbook, budget, year)
-    list(_sheets(workbook, budget, catalog))
+    list(_sheets(workbook, budget, catalog, previews or {}))
     _lists(workbook, catalog)
     workbook.properties.creator = "budgetgen"
     workbook.properties.created = FIXED_TIME
@@ -377,4 +352,4 @@ def render_template(catalog: Catalog, budget: BudgetInput | None = None, year: i
     text_only(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": _fixed_modified})
+    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": fixed_modified})

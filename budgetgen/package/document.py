@@ -8,19 +8,12 @@ from dataclasses import replace
 
 from budgetgen.ledger.build import Ledger
 from budgetgen.package.model import Document, Look, Section, Table, TocEntry
-from budgetgen.package.tables import build_tables, chinese_number, organisation_name
+from budgetgen.package.tables import build_tables
 from budgetgen.package.text import render_text
+from budgetgen.package.words import chinese_number, organisation_name, package_kind
 from budgetgen.profiles import DocumentSettings, load_profile
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-
-
-def package_kind(ledger: Ledger) -> str:
-    """As the input states it (``department.package_kind``); else 单位预算 for one unit, 部门预算 for several."""
-    stated = ledger.budget.department.package_kind
-    if stated is not None:
-        return stated.value
-    return "单位预算" if len(ledger.budget.units) == 1 else "部门预算"
 
 
 def output_stem(ledger: Ledger) -> str:

@@ -93,6 +93,12 @@ def _own_attribute(cls: type, attr: str) -> bool:
     return any(attr in vars(k) for k in cls.__mro__ if k.__module__.startswith("budgetgen."))
 
 
+def css_string(text: str) -> str:
+    """Text as a quoted CSS string (for bookmark labels): quotes, backslashes and controls escaped."""
+    escaped = "".join(ch if ch.isprintable() and ch not in "\\\"'" else f"\\{ord(ch):x} " for ch in text)
+    return f'"{escaped}"'
+
+
 @cache
 def environment(profile: str) -> jinja2.Environment:
     """The sandboxed environment of a profile: its folder, the built-in base, then the shared templates.
@@ -101,9 +107,7 @@ def environment(profile: str) -> jinja2.Environment:
     """
     from budgetgen.money import format_wan, format_wan_short
     from budgetgen.package.facts import class_short_name
-    from budgetgen.package.tables import chinese_number
-    from budgetgen.package.text import missing
-    from budgetgen.render.html import css_string
+    from budgetgen.package.words import chinese_number, missing
 
     source = profile_source(profile)
     env = ProfileEnvironment(

@@ -43,27 +43,11 @@ from budgetgen.package.spec import (
     ZeroMode,
     load_tables_spec,
 )
+from budgetgen.package.words import chinese_number, level_word, organisation_name
 
 TOTAL_LABELS = ("合计", "小计", "总计")
-CHINESE_DIGITS = "零一二三四五六七八九"
-
-
 class SpecError(Exception):
     """A profile's table spec contradicts itself (a 合计 column that is not the sum of its siblings)."""
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 13 → 十三, 28 → 二十八 (for 一、二、… numbering)."""
-    if n < 10:
-        return CHINESE_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return (CHINESE_DIGITS[tens] if tens > 1 else "") + "十" + (CHINESE_DIGITS[ones] if ones else "")
-
-
-def organisation_name(ledger: Ledger) -> str:
-    """The name a package is published under: the unit's for one unit, else the department's."""
-    units = ledger.budget.units
-    return units[0].name if len(units) == 1 else ledger.budget.department.name
 
 
 @dataclass(frozen=True)
@@ -606,12 +590,6 @@ def label_values(
     }
 
 
-def level_word(ledger: Ledger) -> str:
-    """市级 / 县级 … as the input states ``department.level``; 本级 when it does not (never a guess)."""
-    level = ledger.budget.department.level
-    return level.word if level is not None else "本级"
-
-
 def fill_headers(part: TablePart, values: Mapping[str, object]) -> TablePart:
     """The part with the placeholders of its column headers filled ({level}当年财政拨款安排 …)."""
     if not any("{" in label for column in part.columns for label in column.path):
@@ -690,4 +668,4 @@ def build_tables(ledger: Ledger, profile: str) -> tuple[Table, ...]:
     return tuple(tables)
 
 
-__all__ = ["SpecError", "build_tables", "chinese_number", "organisation_name", "split_function"]
+__all__ = ["SpecError", "build_tables", "chinese_number", "organisation_name", "split_function"]  # old homes kept

@@ -13,19 +13,14 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from budgetgen.ledger.build import Ledger
-from budgetgen.model.budget import Assets, Texts, ThreePublicTexts
+from budgetgen.model.budget import Assets
 from budgetgen.package.facts import TextFacts, build_text_facts
 from budgetgen.package.model import Paragraph, Section
 from budgetgen.package.sandbox import environment, render_profile_template
 from budgetgen.package.sentences import marked, placed
-from budgetgen.package.tables import level_word, organisation_name
+from budgetgen.package.words import level_word, merged_texts, missing, organisation_name, package_kind
 
 MISSING = re.compile(r"【待填写：([^】]*)】")
-
-
-def missing(label: str) -> str:
-    """The visible marker for a sentence the unit has not written yet (``check`` reports it)."""
-    return f"【待填写：{label}】"
 
 
 @dataclass
@@ -103,7 +98,6 @@ def parse_sections(markup: str) -> tuple[Section, ...]:
 
 def render_text(ledger: Ledger, profile: str, facts: TextFacts | None = None) -> tuple[Section, ...]:
     """The explanatory text of the package (parts 一 to 三) as sections."""
-    from budgetgen.package.document import package_kind
     from budgetgen.package.views import record_context
 
     f = facts or build_text_facts(ledger)
@@ -160,29 +154,6 @@ def stated_facts(ledger: Ledger) -> dict[str, bool]:
         "planned": any({"planned_vehicles", "planned_large_equipment"} & u.assets.model_fields_set for u in units),
         "procurement": any("procurement" in u.model_fields_set or u.texts.procurement for u in units),
     }
-
-
-def merged_texts(ledger: Ledger) -> Texts:
-    """The texts a package speaks with: each sentence from the first unit that wrote it.
-
-    A department's package takes its 职能 and 重点工作 from its first unit (the department itself
-    by convention) and the purpose of each 项 from whichever unit uses it.
-    """
-    units = ledger.budget.units
-    purposes: dict[str, str] = {}
-    for unit in units:
-        for code, text in unit.texts.function_purposes.items():
-            purposes.setdefault(code, text)
-    values = {
-        name: next((getattr(u.texts, name) for u in units if getattr(u.texts, name)), None)
-        for name in Texts.model_fields
-        if name not in ("function_purposes", "three_public")
-    }
-    three = {
-        name: next((getattr(u.texts.three_public, name) for u in units if getattr(u.texts.three_public, name)), None)
-        for name in ThreePublicTexts.model_fields
-    }
-    return Texts(**values, function_purposes=purposes, three_public=ThreePublicTexts(**three))
 
 
 def _sum_assets(ledger: Ledger) -> Assets:

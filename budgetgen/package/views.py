@@ -334,8 +334,7 @@ def record_context(
     project: Project | None,
 ) -> dict[str, Any]:
     """The names a record table or form can use (see the module docstring)."""
-    from budgetgen.package.tables import organisation_name
-    from budgetgen.package.text import merged_texts, missing
+    from budgetgen.package.words import merged_texts, missing, organisation_name
 
     budget = ledger.budget
     units = [unit] if unit is not None else list(budget.units)

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from budgetgen.package.model import Document, RowRole, Table, TablePart, Value
 from budgetgen.package.sandbox import environment, render_profile_template
-from budgetgen.package.tables import chinese_number
+from budgetgen.package.words import chinese_number
 from budgetgen.profiles import load_profile, profile_file
 
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
@@ -84,12 +84,6 @@ def sliced_pieces(document: Document, slices: Iterable[Slice]) -> list[Piece]:
         table = by_number[number]
         pieces.append(Piece(table, index, start, end, anchor=index == 0 and start == 0))
     return pieces
-
-
-def css_string(text: str) -> str:
-    """Text as a quoted CSS string (for bookmark labels): quotes, backslashes and controls escaped."""
-    escaped = "".join(ch if ch.isprintable() and ch not in "\\\"'" else f"\\{ord(ch):x} " for ch in text)
-    return f'"{escaped}"'
 
 
 def column_percents(part: TablePart) -> list[str]:

@@ -1,155 +1,43 @@
-"""Render a budget's package in the formats asked for, writing every file atomically.
+"""Render a document in the formats asked for, in memory: the renderers' one entry point.
 
-All outputs are produced in memory first and written only when every one of them succeeded, then
-written as a set (``write_set``): the previous files are replaced together or not at all, so a
-failure or a signal never leaves a half-written or a mismatched set of files behind.
+It knows the document model, the ledger's output name and Excel style, and the profile's look; never
+the checks (the run decides whether to render, see ``budgetgen.run``). The caller writes the bytes as a
+set (``budgetgen.files.write_set``), so a failure never leaves a half-written or mismatched set behind.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from budgetgen.checks import has_errors, run_checks
-from budgetgen.checks.context import CheckContext
-from budgetgen.diagnostics import Diagnostic, Severity
-from budgetgen.package.document import build_document, output_stem
+from budgetgen.ledger.build import Ledger
+from budgetgen.package.document import output_stem
 from budgetgen.package.model import Document
-from budgetgen.pipeline import load_context
-from budgetgen.render.files import write_set
 from budgetgen.render.html import Draft, render_html
 from budgetgen.render.pdf import render_pdf_package
 from budgetgen.render.xlsx import render_xlsx
 
-
-class RefusedError(Exception):
-    """The input has check errors: a final package is not rendered (``--draft`` renders anyway)."""
-
-    def __init__(self, findings: list[Diagnostic]) -> None:
-        self.findings = findings
-        super().__init__(f"{len(findings)} findings")
-
-
 ENGINES = ("weasyprint", "typst")
 
 
-def render_package(
-    input_path: Path,
-    output_dir: Path,
+def render_outputs(
+    document: Document,
+    ledger: Ledger,
     profile: str,
-    formats: set[str],
-    draft: bool = False,
-    select: Iterable[str] = (),
-    ignore: Iterable[str] = (),
-    stage: Callable[[str], None] | None = None,
-    engine: str = "weasyprint",
-    verify: bool = False,
-) -> list[Path]:
-    """Load an input and write its package (see ``render_context``); return the paths written.
-
-    ``stage`` is told each step as it starts (the command line shows them on a terminal).
-    """
-    if stage is not None:
-        stage("读取输入")
-    ctx = load_context(input_path, profile)
-    paths, _ = render_context(
-        ctx, output_dir, formats, draft, select=select, ignore=ignore, stage=stage, engine=engine, verify=verify
-    )
-    return paths
-
-
-def render_context(
-    ctx: CheckContext,
     output_dir: Path,
     formats: set[str],
-    draft: bool = False,
+    draft: Draft | None = None,
     pdf_workers: int | None = None,
-    *,
-    select: Iterable[str] = (),
-    ignore: Iterable[str] = (),
     stage: Callable[[str], None] | None = None,
     engine: str = "weasyprint",
-    verify: bool = False,
-) -> tuple[list[Path], list[Diagnostic]]:
-    """Write ``<stem>.xlsx`` / ``.pdf`` / ``.html`` into ``output_dir``; return the paths and findings.
+) -> dict[Path, bytes]:
+    """The bytes of ``<stem>.xlsx`` / ``.pdf`` / ``.html`` by their path in ``output_dir``.
 
-    ``verify`` reads the files back before they replace the previous set and raises ``VerifyError``
-    when a figure of the document is not where it belongs: a wrong package is never published.
+    ``draft``: the marks of a draft (a draft's PDF tolerates layout warnings); ``stage`` is told each step;
+    ``engine`` lays out the PDF (WeasyPrint, or Typst).
     """
-    outputs, findings, document = _build(
-        ctx, output_dir, formats, draft, pdf_workers, select=select, ignore=ignore, stage=stage, engine=engine
-    )
-    if verify:
-        _verify(document, outputs)
-    if stage is not None:
-        stage("写入文件")
-    return write_set(outputs), findings
-
-
-def _verify(document: Document, outputs: dict[Path, bytes]) -> None:
-    """Read the outputs back from a private folder (not yet in place) and compare them with the document."""
-    from budgetgen.render.verify import verify_outputs
-
-    with tempfile.TemporaryDirectory(prefix="budgetgen-verify-") as folder:
-        written = {}
-        for path, data in outputs.items():
-            (Path(folder) / path.name).write_bytes(data)
-            written[path.suffix] = Path(folder) / path.name
-        verify_outputs(document, written)
-
-
-def build_outputs(
-    ctx: CheckContext,
-    output_dir: Path,
-    formats: set[str],
-    draft: bool = False,
-    pdf_workers: int | None = None,
-    *,
-    select: Iterable[str] = (),
-    ignore: Iterable[str] = (),
-    stage: Callable[[str], None] | None = None,
-    engine: str = "weasyprint",
-) -> tuple[dict[Path, bytes], list[Diagnostic]]:
-    """The bytes of ``<stem>.xlsx`` / ``.pdf`` / ``.html`` by their path in ``output_dir``, and the findings.
-
-    Without ``draft`` an input with check errors is refused (the profile's rules, narrowed by
-    ``select`` / ``ignore`` as in ``check``); a draft is always rendered, with a
-    watermark, the input's hash and its findings on a page of their own. ``engine`` lays out the
-    PDF (WeasyPrint, or Typst).
-    """
-    outputs, findings, _ = _build(
-        ctx, output_dir, formats, draft, pdf_workers, select=select, ignore=ignore, stage=stage, engine=engine
-    )
-    return outputs, findings
-
-
-def _build(
-    ctx: CheckContext,
-    output_dir: Path,
-    formats: set[str],
-    draft: bool,
-    pdf_workers: int | None,
-    *,
-    select: Iterable[str],
-    ignore: Iterable[str],
-    stage: Callable[[str], None] | None,
-    engine: str,
-) -> tuple[dict[Path, bytes], list[Diagnostic], Document]:
-    loaded, ledger, profile = ctx.loaded, ctx.ledger, ctx.profile
     say = stage or (lambda _stage: None)
-    say("检查输入")
-    findings = run_checks(ctx, select, ignore)
-    if not draft and has_errors(findings):
-        raise RefusedError([f for f in findings if f.severity is Severity.ERROR])
-    document = build_document(ledger, profile, ctx.sections)  # the text the checks already read
-    marks = None
-    if draft:
-        document = replace(document, findings=tuple(str(f) for f in findings))
-        marks = Draft(hashlib.sha256(loaded.raw).hexdigest()[:12], loaded.budget.prepared_on)
     stem = output_stem(ledger)
     outputs: dict[Path, bytes] = {}
     if "xlsx" in formats:
@@ -159,15 +47,30 @@ def _build(
         outputs[output_dir / f"{stem}.xlsx"] = render_xlsx(document.tables, title, style.font, style.fill)
     if "html" in formats:
         say("生成 HTML")
-        outputs[output_dir / f"{stem}.html"] = render_html(document, profile, marks).encode("utf-8")
+        outputs[output_dir / f"{stem}.html"] = render_html(document, profile, draft).encode("utf-8")
     if "pdf" in formats:
         say("排版 PDF")
         if engine == "typst":
             from budgetgen.render.typst import render_typst_pdf
 
-            pdf = render_typst_pdf(document, marks, strict=not draft, workers=pdf_workers)
+            pdf = render_typst_pdf(document, draft, strict=draft is None, workers=pdf_workers)
         else:
-            chunk_html = partial(render_html, document, profile, marks)
-            pdf = render_pdf_package(document, profile, chunk_html, strict=not draft, workers=pdf_workers)
+            chunk_html = partial(render_html, document, profile, draft)
+            pdf = render_pdf_package(document, profile, chunk_html, strict=draft is None, workers=pdf_workers)
         outputs[output_dir / f"{stem}.pdf"] = pdf
-    return outputs, findings, document
+    return outputs
+
+
+def verify_outputs_before_writing(document: Document, outputs: dict[Path, bytes]) -> None:
+    """Read the outputs back from a private folder (before they replace anything) and compare them with the
+    document: ``VerifyError`` when a figure is not where it belongs, so a wrong package is never in place."""
+    import tempfile
+
+    from budgetgen.render.verify import verify_outputs
+
+    with tempfile.TemporaryDirectory(prefix="budgetgen-verify-") as folder:
+        written = {}
+        for path, data in outputs.items():
+            (Path(folder) / path.name).write_bytes(data)
+            written[path.suffix] = Path(folder) / path.name
+        verify_outputs(document, written)

@@ -14,21 +14,15 @@ lays out the whole package with its 目录 page numbers, repeated table headers 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from budgetgen.package.model import Document, HeaderCell, Look, Paragraph, Section, Table, TablePart
 from budgetgen.render.fonts import font_coverage, undrawable
 from budgetgen.render.html import CONTROL, Draft, cell_text, form_split, merged_cells
 from budgetgen.render.pdf import SINGLE_PASS_ROWS, RenderWarning, table_rows
+from budgetgen.render.typst_compile import compile_data, font_files
 
-PROGRAM = Path(__file__).with_name("package.typ")
-FIXED_TIMESTAMP = 946684800  # 2000-01-01, as the WeasyPrint engine's metadata
 CONTINUED = "（续）"
 # The few words the page program prints that are not the profile's: as in the HTML templates.
 WORDS = {"page": ["第 ", " 页"], "watermark": "草稿", "findings": "审核发现（草稿）"}
@@ -36,21 +30,6 @@ WORDS = {"page": ["第 ", " 页"], "watermark": "草稿", "findings": "审核发
 
 def _clean(text: str) -> str:
     return CONTROL.sub("", text)
-
-
-@cache
-def font_files(family: str) -> tuple[Path, ...]:
-    """The font files of one family (all its weights), as fontconfig knows them."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return ()
-    try:
-        found = subprocess.run(
-            [fc_list, "--format", "%{file}\n", f":family={family}"], capture_output=True, text=True, timeout=20
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ()
-    return tuple(sorted({Path(line) for line in found.splitlines() if line.strip()}))
 
 
 def _grid_order(cell: HeaderCell) -> tuple[int, int]:
@@ -231,42 +210,6 @@ def _check_glyphs(data: dict[str, Any], family: str) -> None:
     if bad:
         listed = "、".join(f"“{ch}”(U+{ord(ch):04X})" for ch in bad[:5])
         raise RenderWarning(f"字体“{family}”中没有这些字符：{listed}")
-
-
-def compile_data(data: dict[str, Any], family: str, strict: bool = True, tags: bool = True) -> bytes:
-    """One Typst compile of the page program over ``data``: root, fonts and packages confined to a temp folder."""
-    import typst
-
-    files = font_files(family)
-    if not files:
-        raise RenderWarning(f"找不到字体“{family}”（请安装 fonts-noto-cjk）")
-    with tempfile.TemporaryDirectory(prefix="budgetgen-typst-") as tmp:
-        root, fonts = Path(tmp) / "root", Path(tmp) / "fonts"
-        root.mkdir()
-        fonts.mkdir()
-        for i, file in enumerate(files):
-            (fonts / f"{i}-{file.name}").symlink_to(file)
-        main = root / "main.typ"
-        main.write_bytes(PROGRAM.read_bytes())
-        try:
-            pdf, warnings = typst.compile_with_warnings(
-                str(main),
-                root=str(root),
-                font_paths=[str(fonts)],
-                ignore_system_fonts=True,
-                sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
-                timestamp=FIXED_TIMESTAMP,
-                package_path=str(root),
-                package_cache_path=str(root),
-                pdf_tags=tags,
-            )
-        except typst.TypstError as error:
-            raise RenderWarning(f"Typst 排版失败：{error}") from error
-    if strict and warnings:
-        raise RenderWarning("; ".join(str(w) for w in warnings[:5]))
-    if not isinstance(pdf, bytes):  # pragma: no cover - the binding returns bytes without an output path
-        raise RenderWarning("Typst 没有返回 PDF")
-    return pdf
 
 
 def render_typst_pdf(

@@ -18,7 +18,7 @@ from typing import Any
 
 from budgetgen.package.model import Document
 from budgetgen.render.pdf import CHUNKS, FIXED_DATE, table_groups
-from budgetgen.render.typst import compile_data
+from budgetgen.render.typst_compile import compile_data
 
 # Not fork: a process that has run Typst holds its thread pool's locks, and a forked child would wait on
 # them forever. The fork server is a fresh process that has only imported the renderer.

@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Sequence
 from contextvars import ContextVar
 from copy import copy
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,8 +28,9 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from budgetgen.excel import FIXED_TIME, clean_text, fixed_modified, text_only
+from budgetgen.files import normalize_zip
 from budgetgen.package.model import ColumnKind, Row, RowRole, Table, TablePart, Value
-from budgetgen.render.files import normalize_zip
 
 FONT = "宋体"
 _STYLE: ContextVar[tuple[str, str]] = ContextVar("xlsx_style", default=(FONT, "F2F2F2"))  # font, label fill
@@ -39,34 +39,15 @@ _STYLE: ContextVar[tuple[str, str]] = ContextVar("xlsx_style", default=(FONT, "F
 # the ids of an equal cell gives the same workbook at a fraction of the cost on a big unit.
 _CELL_STYLES: ContextVar[dict[tuple[object, ...], Any] | None] = ContextVar("xlsx_cell_styles", default=None)
 AMOUNT_FORMAT = "#,##0.00"
-FIXED_TIME = datetime(2000, 1, 1)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _BOLD_ROLES = {RowRole.TOTAL, RowRole.DEPARTMENT, RowRole.UNIT, RowRole.GROUP}
 TITLE_ROWS = 3  # 附表 number, title, 部门 / 金额单位 line
 
 
-def clean_text(text: str) -> str:
-    """Text safe for a cell: control characters removed, cut to Excel's 32,767 characters."""
-    return _CONTROL.sub("", text)[:32767]
-
-
 def display_width(text: str) -> float:
     """Width of text in Excel's units: East Asian wide characters count double."""
     return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
-
-
-def text_only(workbook: Workbook) -> None:
-    """Every cell we write holds a value, never a formula: text that openpyxl took for one becomes text again.
-
-    openpyxl makes any string starting with ``=`` a formula; a unit named ``=HYPERLINK(…)`` must be
-    shown as written, not run. One pass over the written cells before saving covers every writer.
-    """
-    for sheet in workbook.worksheets:
-        for cell in sheet._cells.values():
-            if cell.data_type == "f":
-                cell.data_type = "s"
 
 
 def _write(cell: Cell, value: Value, kind: ColumnKind, amount_format: str = AMOUNT_FORMAT) -> None:
@@ -369,10 +350,4 @@ def _workbook(tables: Sequence[Table], title: str) -> bytes:
     text_only(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": _fixed_modified})
-
-
-def _fixed_modified(core: bytes) -> bytes:
-    """openpyxl stamps the save time into dcterms:modified; put the fixed time back."""
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", core)
+    return normalize_zip(buffer.getvalue(), {"docProps/core.xml": fixed_modified})

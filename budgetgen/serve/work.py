@@ -12,10 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from budgetgen.checks import has_errors, run_checks
+from budgetgen.checks import has_errors
 from budgetgen.checks.context import CheckContext
 from budgetgen.diagnostics import Diagnostic, InputError, Location, Severity
-from budgetgen.render.files import ZIP_TIMESTAMP
+from budgetgen.files import ZIP_TIMESTAMP
 
 
 def shown(findings: list[Diagnostic], file: Path, name: str) -> list[Diagnostic]:
@@ -42,17 +42,17 @@ def check_upload(file: Path, name: str, profile: str) -> dict[str, Any]:
     ``unreadable`` is True when the input has input errors (``check`` would exit 2); findings are in
     ``check --format json``'s order: input errors first, then the rules'.
     """
-    from budgetgen.package.document import build_document
-    from budgetgen.pipeline import load_context
     from budgetgen.render.html import render_html
+    from budgetgen.run import Run
     from budgetgen.summary import summary_data
 
     try:
-        ctx = load_context(file, profile, lenient=True)  # as ``check``: rules run whenever the model is whole
+        run = Run.load(file, profile, lenient=True)  # as ``check``: rules run whenever the model is whole
     except InputError as error:
         return {"findings": shown(list(error.diagnostics), file, name), "unreadable": True}
+    ctx = run.context
     problems = shown(list(ctx.loaded.problems), file, name)
-    findings = [*problems, *shown(run_checks(ctx), file, name)]
+    findings = [*problems, *shown(run.findings, file, name)]
     result: dict[str, Any] = {
         "findings": findings,
         "unreadable": bool(problems),
@@ -61,8 +61,7 @@ def check_upload(file: Path, name: str, profile: str) -> dict[str, Any]:
         "summary": summary_data(ctx.ledger),
     }
     if not has_errors(findings):
-        document = build_document(ctx.ledger, ctx.profile, ctx.sections)
-        result["html"] = render_html(document, ctx.profile)
+        result["html"] = render_html(run.document, ctx.profile)
     return result
 
 
@@ -73,12 +72,10 @@ def render_upload(
 
     Each job has its own subfolder, so a draft and a final rendering of one upload never mix.
     """
-    from budgetgen.pipeline import load_context
-    from budgetgen.render.package import RefusedError, render_context
+    from budgetgen.run import RefusedError, Run
 
     try:
-        ctx = load_context(file, profile)
-        paths, _ = render_context(ctx, file.parent / out, formats, draft)
+        paths = Run.load(file, profile, draft=draft).write(file.parent / out, formats)
     except InputError as error:
         return {"findings": shown(list(error.diagnostics), file, name), "files": []}
     except RefusedError as refused:
@@ -111,14 +108,16 @@ def new_year_workbook(file: Path, name: str, profile: str, year: int | None) -> 
     """Next year's filled input workbook from this year's input (``new-year``), with its notes or its errors."""
     from budgetgen.io.template import render_template
     from budgetgen.newyear import carry
-    from budgetgen.pipeline import load_context
+    from budgetgen.package.previews import text_previews
+    from budgetgen.run import Run
 
     try:
-        ctx = load_context(file, profile)
+        ctx = Run.load(file, profile).context
         carried = carry(ctx, year or ctx.ledger.budget.budget_year + 1)
     except InputError as error:
         return None, shown(list(error.diagnostics), file, name)
-    return render_template(carried.catalog, carried.budget), shown(carried.notes, file, name)
+    previews = text_previews(carried.budget, carried.catalog)
+    return render_template(carried.catalog, carried.budget, previews=previews), shown(carried.notes, file, name)
 
 
 def annotated_workbook(file: Path, profile: str) -> bytes | None:
@@ -126,7 +125,7 @@ def annotated_workbook(file: Path, profile: str) -> bytes | None:
 
     A workbook that cannot be opened at all has nothing to annotate (None): its findings are on the page.
     """
-    from budgetgen.checks.annotate import check_and_annotate
+    from budgetgen.run import check_and_annotate
 
     if file.suffix.lower() != ".xlsx":
         return None
