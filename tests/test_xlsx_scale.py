@@ -7,14 +7,14 @@ merge made a 2,000-project unit quadratic), and the merges it leaves are exactly
 
 from __future__ import annotations
 
-import copy
+import importlib.util
 import io
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import pytest
-import yaml
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.cell_range import MultiCellRange
@@ -24,30 +24,24 @@ from budgetgen.package.document import build_document
 from budgetgen.pipeline import load_ledger
 from budgetgen.render.xlsx import TITLE_ROWS, part_positions, render_xlsx, sheet_names
 
-from .conftest import DEMO
+from .conftest import ROOT
 
 PROJECTS = 60
 PROFILE = "sichuan-2025"
 BOLD = {"TOTAL", "DEPARTMENT", "UNIT", "GROUP"}
 
 
-def big_unit(projects: int, folder: Path) -> Path:
-    """The demo county's first unit with ``projects`` more copies of its first 特定目标类 project, balanced."""
-    data = yaml.safe_load((DEMO / "budget.yaml").read_text(encoding="utf-8"))
-    unit = data["units"][0]
-    data["units"] = [unit]
-    template = next(p for p in unit["projects"] if p["category"] == "特定目标类")
-    extra = Decimal(0)
-    for n in range(projects):
-        project = copy.deepcopy(template)
-        project["code"] = f"{unit['code']}-X{n + 1:04d}"
-        project["name"] = f"{template['name']}（{n + 1}）"
-        extra += sum(Decimal(str(line["amount"])) for line in project["lines"])
-        unit["projects"].append(project)
-    unit["income"][0]["amount"] = str(Decimal(str(unit["income"][0]["amount"])) + extra)
-    path = folder / "budget.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+def _benchmark() -> ModuleType:
+    """benchmarks/render.py, whose generator of a many-project unit this test shares (one definition)."""
+    spec = importlib.util.spec_from_file_location("benchmark_render", ROOT / "benchmarks" / "render.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+big_unit = _benchmark().big_unit
 
 
 def test_many_project_workbook_merges_without_scanning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
