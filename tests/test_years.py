@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
@@ -149,9 +150,14 @@ def test_own_catalog_year_has_no_warning(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("year", [2022, 2027])
 def test_made_up_unit_renders_end_to_end(tmp_path: Path, year: int) -> None:
-    result = run("render", with_year(tmp_path, year), "-o", tmp_path / "out", "--xlsx")
+    out = tmp_path / "out"
+    result = run("render", with_year(tmp_path, year), "-o", out, "--xlsx", "--pdf", "--engine", "typst", "--verify")
     assert result.exit_code == 0, result.output
-    book = openpyxl.load_workbook(tmp_path / "out" / f"342601-{year}-预算公开.xlsx")
+    document = out / f"342601-{year}-预算公开.pdf"
+    pdf = subprocess.run(["pdftotext", str(document), "-"], capture_output=True, text=True, check=True).stdout
+    assert f"{year} 年单位预算" in pdf.replace(f"{year}年", f"{year} 年")
+    assert "1,183.38" in pdf
+    book = openpyxl.load_workbook(out / f"342601-{year}-预算公开.xlsx")
     summary = book["附表1"]
     assert (summary["A6"].value, summary["B6"].value) == ("一、一般公共预算拨款收入", 1183.38)
     classes = [summary.cell(r, 3).value for r in range(6, 40)]
