@@ -12,7 +12,7 @@ from budgetgen.ledger.build import Ledger
 from budgetgen.model.types import AmountUnit
 from budgetgen.package.document import build_document
 from budgetgen.package.facts import TextFacts, build_text_facts
-from budgetgen.package.model import Document, Section
+from budgetgen.package.model import Document
 
 
 @dataclass
@@ -52,8 +52,3 @@ class CheckContext:
     def document(self) -> Document:
         """The package as the renderers print it (text and tables), built once: the text rules read its parts."""
         return build_document(self.ledger, self.profile)
-
-    @property
-    def sections(self) -> tuple[Section, ...]:
-        """The document's text parts (kept for callers merged after ``document``; the rules read ``document``)."""
-        return self.document.parts

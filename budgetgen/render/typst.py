@@ -17,8 +17,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from budgetgen.fonts import font_coverage, undrawable
 from budgetgen.package.model import Document, HeaderCell, Look, Paragraph, Section, Table, TablePart
-from budgetgen.render.fonts import font_coverage, undrawable
 from budgetgen.render.html import CONTROL, Draft, cell_text, form_split, merged_cells
 from budgetgen.render.pdf import SINGLE_PASS_ROWS, RenderWarning, table_rows
 from budgetgen.render.typst_compile import compile_data, font_files
