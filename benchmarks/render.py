@@ -56,22 +56,12 @@ elif step == "html":
 elif step == "typst":
     from budgetgen.render.typst import render_typst_pdf
     from budgetgen.render.verify import check_pdf
-    pdf = render_typst_pdf(document)
+    pdf = render_typst_pdf(document)  # every compile in a child process: their peak is RUSAGE_CHILDREN's
     (out / "typst.pdf").write_bytes(pdf)
     seconds = time.perf_counter() - start
     begin = time.perf_counter()
     assert check_pdf(document, pdf) == []
     verify = time.perf_counter() - begin
-    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    from budgetgen.render.pdf import SINGLE_PASS_ROWS, table_rows
-    if table_rows(document) > SINGLE_PASS_ROWS:  # chunked: a worker's peak is that of its largest chunk
-        from budgetgen.render import typst_chunks as tc
-        from budgetgen.render.typst import typst_data
-        data = typst_data(document)
-        groups = tc.table_groups(document, tc.CHUNKS, tc.CHUNK_ROWS)
-        largest = max(groups, key=lambda g: sum(e - s for _n, _i, s, e in g))
-        tc._compile_job(({**tc._empty(data), "tables": tc._slices_data(document, data, largest), "footer": False,
-                          "draft": None}, document.look.font, True))
 else:
     html_for = partial(render_html, document, profile, None)
     (out / "weasyprint.pdf").write_bytes(render_pdf_package(document, profile, html_for))
@@ -80,8 +70,6 @@ if step != "typst":
 cpu = time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-if step == "typst":
-    peak, workers = parent, peak
 print(json.dumps({"model": model, "seconds": seconds, "cpu": cpu, "peak_mib": peak, "worker_mib": workers,
                   "verify": verify}))
 """

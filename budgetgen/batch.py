@@ -235,7 +235,7 @@ class UnitJob:
 
     def run(self) -> Callable[[], Entry]:
         """Check and render in memory (interruptible); the returned step writes the files as a set."""
-        from budgetgen.render.pdf import RenderWarning
+        from budgetgen.render.paging import RenderWarning
 
         item = self.item
         start = time.perf_counter()

@@ -23,7 +23,7 @@ from budgetgen.diagnostics import Diagnostic, InputError, Location
 from budgetgen.files import OutputError
 from budgetgen.interrupt import Interrupted, stop_on_signals
 from budgetgen.profiles import DEFAULT_PROFILE
-from budgetgen.render.pdf import RenderWarning
+from budgetgen.render.paging import RenderWarning
 from budgetgen.summary import summary_json, summary_text
 from budgetgen.terminal import echo, visible
 

@@ -159,6 +159,8 @@ class DocumentSettings(_Settings):
     part_breaks: bool = False  # each part starts a page
     head_fill: str = Field("", pattern=r"^([0-9A-Fa-f]{6})?$")  # header cells' fill; empty: none
     h1_center: bool = False  # parts' headings centred
+    h1_lines: bool = False  # a part's heading on two lines: its number (第一部分), then its title
+    toc_pages: bool = True  # the 目录 prints page numbers (a layout may list without them)
     title_anchor: str = ""  # the anchor of the text's title (a title block, not a part heading); empty: none
 
 

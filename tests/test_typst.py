@@ -46,6 +46,7 @@ from .conftest import EXAMPLES, GUANGYUAN, run
 
 WANYUAN = EXAMPLES / "wanyuan-2023"
 LAIYUAN = EXAMPLES / "laiyuan-2020"
+QINGLANHU = EXAMPLES / "qinglanhu-2022"
 FIGURE = re.compile(r"(?<![\d.,])-?\d[\d,]*\.\d{2}(?![\d])")
 A4 = (Decimal("595.28"), Decimal("841.89"))
 HOSTILE = '#import "x": *]$x$ *b* _i_ @ref <lbl> \\ #read("/etc/passwd") [/] `raw` ~ = - + / // /* {{ 7*7 }}'
@@ -181,6 +182,31 @@ def test_every_profile_renders_and_verifies(tmp_path: Path, wanyuan_typst: Path)
     for pdf in (hebei, wanyuan_typst):
         assert len(PdfReader(pdf).pages) >= 5
     assert "部门预算信息公开" in squeeze(pdftotext(hebei))
+
+
+def test_henan_prints_its_own_cover_contents_and_appendix_heading(tmp_path: Path) -> None:
+    """The Henan page is profile data too: its cover line, a 目录 without page numbers, 附件 before the tables."""
+    pdf = render(QINGLANHU, tmp_path, "--engine", "typst", "--verify", "--profile", "henan-2022")
+    pages = pdftotext(pdf).split("\f")
+    organisation = "河南省青岚湖水文水质监测中心"
+    assert squeeze(pages[0]) == f"2022年{organisation}部门预算说明"  # the cover: its one line, no page number
+    contents = pages[1]
+    assert squeeze(contents).startswith("目录")
+    assert "...." not in contents
+    assert not re.search(r"\d+\s*$", contents.split("第")[0], re.MULTILINE)
+    entries = [squeeze(line) for line in contents.splitlines() if line.strip()]
+    assert f"附件：2022年{organisation}部门预算表" in entries
+    assert entries.index("一、部门收支预算表") > entries.index(f"附件：2022年{organisation}部门预算表")
+    assert "十三、部门预算项目绩效目标表" in entries
+    part = next(page for page in pages if "第一部分" in page and "目录" not in squeeze(page))
+    first, second = [line.strip() for line in part.splitlines() if line.strip()][:2]
+    assert (first, second) == ("第一部分", f"{organisation}概况")  # a part's heading on two lines
+    heading = next(i for i, page in enumerate(pages) if squeeze(page).startswith("附件："))
+    assert "部门收支预算表" in squeeze(pages[heading + 1])
+    reader = PdfReader(pdf)
+    titles = [title for _depth, title, _page in outline(reader.outline, reader)]
+    assert f"第一部分{organisation}概况" in titles
+    assert f"附件：2022年{organisation}部门预算表" in titles
 
 
 # --- draft, glyphs, hostile text -------------------------------------------------------------------------

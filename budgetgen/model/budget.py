@@ -381,6 +381,6 @@ class BudgetInput(Strict):
     prepared_on: str | None = Field(
         None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="编制日期（YYYY-MM-DD），草稿每页显示"
     )
-    department: Department
+    department: Department = Field(description="部门")
     contribution_rules: list[ContributionRule] = Field(default_factory=list, description="部门默认缴费规则")
     units: list[Unit] = Field(min_length=1, description="预算单位")

@@ -99,5 +99,7 @@ def assemble(
             settings.part_breaks,
             settings.head_fill,
             settings.h1_center,
+            settings.h1_lines,
+            settings.toc_pages,
         ),
     )

@@ -183,6 +183,8 @@ class Look:
     part_breaks: bool = False  # each part (level-1 heading) starts a page
     head_fill: str = ""  # RGB hex of header cells; empty: none
     h1_center: bool = False
+    h1_lines: bool = False  # a part's heading on two lines: its number (第一部分), then its title
+    toc_pages: bool = True  # the 目录 prints page numbers
 
 
 @dataclass(frozen=True)

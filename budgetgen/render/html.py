@@ -16,6 +16,7 @@ from budgetgen.package.model import Document, RowRole, Table, TablePart, Value
 from budgetgen.package.sandbox import environment, render_profile_template
 from budgetgen.package.words import chinese_number
 from budgetgen.profiles import load_profile, profile_file
+from budgetgen.render.paging import Slice
 
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -63,9 +64,6 @@ class Piece:
         return self.table.parts[self.index]
 
 
-Slice = tuple[int, int, int, int]  # table number, part index, first row, end row
-
-
 def whole_pieces(tables: Iterable[Table]) -> list[Piece]:
     """Every part of every table, whole."""
     pieces = []
@@ -108,9 +106,7 @@ def form_split(part: TablePart) -> int | None:
     The last header row (role ``head``) that no merged cell crosses, or None.
     """
     for index in range(len(part.rows) - 1, 0, -1):
-        if part.rows[index].role is RowRole.HEAD and not any(
-            m.row < index < m.row + m.rowspan for m in part.merges
-        ):
+        if part.rows[index].role is RowRole.HEAD and not any(m.row < index < m.row + m.rowspan for m in part.merges):
             return index
     return None
 

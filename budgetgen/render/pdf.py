@@ -25,22 +25,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from budgetgen.package.model import Document, TablePart
+from budgetgen.package.model import Document
 from budgetgen.profiles import load_profile, profile_source
-from budgetgen.render.html import Slice
+from budgetgen.render.paging import (
+    CHUNKS,
+    FIXED_DATE,
+    MAX_CHUNK_ROWS,
+    SINGLE_PASS_ROWS,
+    RenderWarning,
+    table_groups,
+    table_rows,
+)
 
 FIXED_EPOCH = "946684800"  # 2000-01-01, the HTML's dcterms dates
-FIXED_DATE = "D:20000101000000Z"
 GLYPH_WARNINGS = (".notdef", "glyphs missing")
-MAX_CHUNK_ROWS = 600  # table rows per chunk: bounds a worker's memory for very large departments
-CHUNKS = 4  # table chunks of a large package (more when MAX_CHUNK_ROWS asks for it)
-SINGLE_PASS_ROWS = 1500  # up to this size (~60 pages) one pass is as fast as chunks, and smaller
 # Workers are forked from the caller, which has WeasyPrint and the fonts loaded already.
 _CONTEXT = multiprocessing.get_context("fork")
-
-
-class RenderWarning(Exception):
-    """WeasyPrint warned (a missing glyph, a refused URL): the PDF would not be what we promise."""
 
 
 def _fetcher_class() -> type:
@@ -116,50 +116,6 @@ def render_pdf(html: str, profile: str, strict: bool = True) -> bytes:
     return render_chunk(html, profile, strict).pdf
 
 
-def _overhead(part: TablePart) -> int:
-    return part.header_rows + 4  # the caption block and the header, repeated on each piece
-
-
-def table_rows(document: Document) -> int:
-    """How many table rows (with headers) the package lays out: the measure of its size."""
-    return sum(len(p.rows) + _overhead(p) for t in document.appendix for p in t.parts)
-
-
-def _cuts(part: TablePart) -> list[int]:
-    """Row boundaries where a part may be cut: not inside a merged block (附表13's projects)."""
-    inside = {r for m in part.merges for r in range(m.row + 1, m.row + m.rowspan)}
-    return [r for r in range(1, len(part.rows)) if r not in inside]
-
-
-def table_groups(document: Document, chunks: int, max_rows: int = MAX_CHUNK_ROWS) -> list[list[Slice]]:
-    """The tables in order as slices, cut into about ``chunks`` groups of similar size.
-
-    No group holds more than ``max_rows`` rows unless a single uncuttable block does: a long
-    table is cut between rows (never inside a merged block), so one worker lays out a bounded piece.
-    """
-    target = min(max_rows, max(table_rows(document) / max(chunks, 1), 1))
-    groups: list[list[Slice]] = [[]]
-    size = 0.0
-    for table in document.appendix:
-        for index, part in enumerate(table.parts):
-            rows, start, cuts = len(part.rows), 0, _cuts(part)
-            while True:
-                if groups[-1] and size + _overhead(part) + min(rows - start, 10) / 2 > target:
-                    groups.append([])
-                    size = 0.0
-                room = max(target - size - _overhead(part), 1)
-                end = rows
-                if rows - start > room:
-                    fitting = [c for c in cuts if start < c <= start + room]
-                    end = fitting[-1] if fitting else next((c for c in cuts if c > start), rows)
-                groups[-1].append((table.number, index, start, end))
-                size += end - start + _overhead(part)
-                if end >= rows:
-                    break
-                start = end
-    return [g for g in groups if g]
-
-
 def _layout_all(front: str, tables: Sequence[str], profile: str, strict: bool, workers: int) -> list[Chunk]:
     """The front matter here, the table chunks in worker processes at the same time."""
     if workers <= 1 or not tables:
@@ -189,7 +145,9 @@ def render_pdf_package(
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     if table_rows(document) <= SINGLE_PASS_ROWS:  # small: one pass is as fast, smaller, and fully linked
         return render_chunk(html_for(front=True, slices=None, footers=True), profile, strict).pdf
-    groups = table_groups(document, CHUNKS)  # never by the number of workers: the bytes must not depend on it
+    groups = table_groups(
+        document, CHUNKS, MAX_CHUNK_ROWS
+    )  # never by the number of workers: the bytes must not depend on it
     placeholders = {f"table-{t.number}": 0 for t in document.appendix}  # same width as the real numbers, near enough
     front_html = html_for(front=True, slices=(), toc_pages=placeholders, footers=False)
     table_html = [html_for(front=False, slices=group, footers=False) for group in groups]

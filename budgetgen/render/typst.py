@@ -7,21 +7,23 @@ the fonts of the profile's one CJK family and nothing else (no system fonts, no 
 packages: the package cache points into the empty folder). A fixed timestamp and document date make
 the same input give the same bytes; Typst tags the PDF (accessibility) by default.
 
-Typst is much faster than WeasyPrint and keeps little in memory, so there are no chunks: one compile
-lays out the whole package with its 目录 page numbers, repeated table headers and bookmarks.
+Each compile runs in a child process (``typst_worker``: the binding's caches would otherwise stay in
+the caller). Up to ``SINGLE_PASS_ROWS`` table rows one compile lays out the whole package with its
+目录 page numbers, repeated table headers, bookmarks and tags; a larger one in chunks (``typst_chunks``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from budgetgen.fonts import font_coverage, undrawable
 from budgetgen.package.model import Document, HeaderCell, Look, Paragraph, Section, Table, TablePart
 from budgetgen.render.html import CONTROL, Draft, cell_text, form_split, merged_cells
-from budgetgen.render.pdf import SINGLE_PASS_ROWS, RenderWarning, table_rows
-from budgetgen.render.typst_compile import compile_data, font_files
+from budgetgen.render.paging import SINGLE_PASS_ROWS, RenderWarning, table_rows
+from budgetgen.render.typst_compile import TypstJob, compile_jobs, font_files
 
 CONTINUED = "（续）"
 # The few words the page program prints that are not the profile's: as in the HTML templates.
@@ -71,19 +73,21 @@ def _part_data(table: Table, index: int, part: TablePart, look: Look) -> dict[st
     form = not part.header_rows
     rows = []
     numbers: list[tuple[int, int, str]] = []
+    column_kinds = [c.kind.value for c in part.columns]  # enum values read once: this loop sees every cell
     for r, row in enumerate(part.rows):
         cells = []
+        kinds = [k.value for k in row.kinds] if row.kinds else column_kinds
         for c, value in enumerate(row.values):
-            if (r, c) in covered:
+            if covered and (r, c) in covered:
                 continue
-            kind = row.kind(c, part.columns[c].kind)
-            rowspan, colspan = spans.get((r, c), (1, 1))
-            text = cell_text(value, kind.value, table.thousands)
+            kind = kinds[c]
+            rowspan, colspan = spans.get((r, c), (1, 1)) if spans else (1, 1)
+            text = cell_text(value, kind, table.thousands)
             if isinstance(value, str):  # a number's text has no control characters
                 text = _clean(text)
             elif text:
                 numbers.append((c, colspan, text))
-            cells.append([text, kind.value, rowspan, colspan, c in row.labels])
+            cells.append([text, kind, rowspan, colspan, c in row.labels])
         rows.append({"role": row.role.value, "cells": cells})
     split = form_split(part) if form else None
     label = table.label + (CONTINUED if index > 0 and table.label else "")
@@ -173,6 +177,8 @@ def typst_data(document: Document, draft: Draft | None = None) -> dict[str, Any]
             "part_breaks": look.part_breaks,
             "head_fill": look.head_fill,
             "h1_center": look.h1_center,
+            "h1_lines": look.h1_lines,
+            "toc_pages": look.toc_pages,
         },
         "draft": draft_line,
         "findings": [_clean(f) for f in document.findings],
@@ -192,9 +198,6 @@ def typst_data(document: Document, draft: Draft | None = None) -> dict[str, Any]
         "tables": [_table_data(t, 2, document.look) for t in document.appendix],
         "tables_first": document.tables_first,
         "footer": True,
-        "page_offset": 0,
-        "toc_pages": None,
-        "toc_after_front": False,
         "stamp": [],
         "organisation": _clean(document.organisation),
         "title_anchor": document.title_anchor or None,
@@ -224,10 +227,9 @@ def render_typst_pdf(
     family = document.look.font
     if not font_files(family):
         raise RenderWarning(f"找不到字体“{family}”（请安装 fonts-noto-cjk）")
-    if strict:
-        _check_glyphs(data, family)
+    check = partial(_check_glyphs, data, family) if strict else None  # runs while Typst compiles
     if table_rows(document) <= SINGLE_PASS_ROWS:
-        return compile_data(data, family, strict)
+        return compile_jobs([TypstJob(data, family, strict)], alongside=check)[0]
     from budgetgen.render.typst_chunks import render_chunked
 
-    return render_chunked(document, data, strict, workers)
+    return render_chunked(document, data, strict, workers, alongside=check)

@@ -1,35 +1,49 @@
 """A large package typeset by Typst in chunks: bounded memory, both cores, one joined PDF.
 
-One Typst compile keeps every laid-out table cell until it writes (~10 KB a cell: ~450 MiB at 50
-pages), so a department of many units is cut the way the WeasyPrint engine cuts it
-(``pdf.table_groups``): slices of the tables compiled in worker processes (one fresh process per
-chunk, so memory is bounded by the largest chunk), the front matter (cover, 目录, text) compiled with
-the tables' page numbers, the table pages stamped with their page numbers and draft marks, and one
-bookmark tree rebuilt with pypdf. The joined PDF is not tagged (pypdf cannot join structure trees).
+One Typst compile keeps every laid-out table cell until it writes (~10 KB a cell), so a department
+of many units is cut into slices of its tables (``paging.table_groups``, weighed by cells) that
+compile in child processes at the same time, longest first. Then one compile of the whole package
+in which each table page is a blank *stamp* page of its size: it lays out the cover, 目录, text,
+page numbers, draft marks, bookmarks and links, with the 目录's page numbers counted by Typst itself.
+Each chunk page is drawn under its stamp page (a form XObject: no content stream is parsed or
+renamed), so the joined PDF keeps that compile's outline, destinations and metadata. The joined PDF
+is not tagged (its table content comes from other compiles).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import multiprocessing
+import math
 import os
+from collections.abc import Callable
 from typing import Any
 
-from budgetgen.package.model import Document
-from budgetgen.render.pdf import CHUNKS, FIXED_DATE, table_groups
-from budgetgen.render.typst_compile import compile_data
+from budgetgen.package.model import Document, TablePart
+from budgetgen.render.paging import FIXED_DATE, RenderWarning, Slice, overhead, table_groups
+from budgetgen.render.typst_compile import TypstJob, compile_jobs
 
-# Not fork: a process that has run Typst holds its thread pool's locks, and a forked child would wait on
-# them forever. The fork server is a fresh process that has only imported the renderer.
-_CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["budgetgen.render.typst"])
-CHUNK_ROWS = 1000  # table rows per chunk: ~350 MiB for a Typst worker, few enough processes to start
+# Measured on the default layout's tables: Typst spends ~125 µs on a row and ~23 µs on each of its cells, so a
+# row weighs 1 + 0.18 per column. A chunk weighs at most CHUNK_WEIGHT (~0.7 s, ~260 MiB in its worker).
+CELL_WEIGHT = 0.18
+CHUNK_WEIGHT = 5000.0
+STAMP = "/BudgetgenTablePage"  # the resource name of the stamp page drawn over a chunk page
 
 
-def _compile_job(job: tuple[dict[str, Any], str, bool]) -> bytes:
-    data, family, strict = job
-    return compile_data(data, family, strict, tags=False)
+def _weight(part: TablePart) -> float:
+    return 1.0 + CELL_WEIGHT * len(part.columns)
+
+
+def chunk_groups(document: Document) -> list[list[Slice]]:
+    """The table slices each chunk lays out: an even number of chunks of similar weight.
+
+    An even number, because two cores finish together; never by the number of workers, so that the
+    bytes do not depend on it.
+    """
+    total = sum((len(p.rows) + overhead(p)) * _weight(p) for t in document.appendix for p in t.parts)
+    count = max(2, math.ceil(total / CHUNK_WEIGHT))
+    count += count % 2
+    return table_groups(document, count, CHUNK_WEIGHT, _weight)
 
 
 def _empty(data: dict[str, Any]) -> dict[str, Any]:
@@ -47,10 +61,8 @@ def _empty(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _slices_data(
-    document: Document, data: dict[str, Any], slices: list[tuple[int, int, int, int]]
-) -> list[dict[str, Any]]:
-    """The slices of the tables one chunk holds; a slice that continues a table gets no second bookmark."""
+def _slices_data(document: Document, data: dict[str, Any], slices: list[Slice]) -> list[dict[str, Any]]:
+    """The slices of the tables one chunk holds; a slice that continues a table has no anchor."""
     by_number = {t.number: (t, d) for t, d in zip(document.appendix, data["tables"], strict=True)}
     tables = []
     for number, index, start, end in slices:
@@ -74,82 +86,78 @@ def _slices_data(
     return tables
 
 
-def _outline(pdf: bytes) -> list[Any]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(pdf))
-
-    def walk(items: list[Any]) -> list[Any]:
-        found: list[Any] = []
-        for item in items:
-            if isinstance(item, list):
-                if found:
-                    found[-1][2].extend(walk(item))
-            else:
-                found.append([str(item.title), reader.get_destination_page_number(item), []])
-        return found
-
-    return walk(reader.outline)
+def _job_weight(data: dict[str, Any]) -> float:
+    return sum(len(p["rows"]) * (1 + CELL_WEIGHT * len(p["widths"])) for t in data["tables"] for p in t["parts"])
 
 
-def _landscape(pdf: bytes) -> list[bool]:
-    from pypdf import PdfReader
+def chunk_data(document: Document, data: dict[str, Any], group: list[Slice]) -> dict[str, Any]:
+    """One chunk's data: its table slices only, with no page numbers or draft marks (the stamps add them)."""
+    return {**_empty(data), "tables": _slices_data(document, data, group), "footer": False, "draft": None}
 
-    return [float(p.mediabox.width) > float(p.mediabox.height) for p in PdfReader(io.BytesIO(pdf)).pages]
+
+def _stamps(chunks: list[Any], tables: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A stamp page for each chunk page: its orientation and, where a table starts, that table's bookmark."""
+    stamps = []
+    for reader in chunks:
+        starts = {reader.get_destination_page_number(d): name for name, d in reader.named_destinations.items()}
+        for index, page in enumerate(reader.pages):
+            anchor = starts.get(index)
+            table = tables.get(anchor or "")
+            stamps.append(
+                {
+                    "wide": float(page.mediabox.width) > float(page.mediabox.height),
+                    "anchor": anchor if table else None,
+                    "bookmark": table["bookmark"] if table else "",
+                    "level": table["level"] if table else 2,
+                }
+            )
+    return stamps
 
 
-def render_chunked(document: Document, data: dict[str, Any], strict: bool, workers: int | None = None) -> bytes:
-    """The package's PDF from table chunks compiled in parallel, the front matter, stamps and one outline."""
+def render_chunked(
+    document: Document,
+    data: dict[str, Any],
+    strict: bool,
+    workers: int | None = None,
+    alongside: Callable[[], None] | None = None,
+) -> bytes:
+    """The package's PDF from table chunks compiled in parallel under one compile of everything else.
+
+    ``alongside`` runs while the chunks compile (the glyph check).
+    """
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, ByteStringObject, NameObject
 
     family = document.look.font
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    groups = table_groups(document, CHUNKS, CHUNK_ROWS)
-    table_jobs = [
-        ({**_empty(data), "tables": _slices_data(document, data, g), "footer": False, "draft": None}, family, strict)
-        for g in groups
-    ]
-    front = {**data, "tables": []}
-    with _CONTEXT.Pool(max(workers, 1), maxtasksperchild=1) as pool:
-        chunks = pool.map(_compile_job, table_jobs, chunksize=1)
-        table_pages = [len(PdfReader(io.BytesIO(c)).pages) for c in chunks]
-        toc: dict[str, int] = {}  # each table's first page counted from the first table page
-        offset = 0
-        for (chunk_data, _family, _strict), chunk, pages in zip(table_jobs, chunks, table_pages, strict=True):
-            anchors = [t["anchor"] for t in chunk_data["tables"] if t["anchor"] is not None]
-            starts = [entry[1] for entry in _outline(chunk)]  # the bookmarks of those tables, in order
-            toc.update({a: offset + s + 1 for a, s in zip(anchors, starts, strict=True)})
-            offset += pages
-        # the front matter adds its own length to those numbers when the tables follow it (one compile)
-        front_offset = sum(table_pages) if document.tables_first else 0
-        front_job = ({**front, "toc_pages": toc, "toc_after_front": not document.tables_first,
-                      "page_offset": front_offset}, family, strict)  # fmt: skip
-        front_pdf = pool.apply(_compile_job, (front_job,))
-        front_pages = len(PdfReader(io.BytesIO(front_pdf)).pages)
-        landscape = [flag for chunk in chunks for flag in _landscape(chunk)]
-        first_table_page = 0 if document.tables_first else front_pages
-        stamp_job = ({**_empty(data), "stamp": landscape, "page_offset": first_table_page}, family, strict)
-        stamps = pool.apply(_compile_job, (stamp_job,))
-    order = [*chunks, front_pdf] if document.tables_first else [front_pdf, *chunks]
-    writer = PdfWriter()
-    for pdf in order:
-        writer.append(PdfReader(io.BytesIO(pdf)), import_outline=False)
-    for page, stamp in zip(writer.pages[first_table_page:], PdfReader(io.BytesIO(stamps)).pages, strict=False):
-        page.merge_page(stamp)
-        page.compress_content_streams()
-    _bookmarks(writer, document, front_pdf, chunks, first_table_page, sum(table_pages) if document.tables_first else 0)
+    jobs = [TypstJob(chunk_data(document, data, g), family, strict, tags=False) for g in chunk_groups(document)]
+    longest_first = sorted(range(len(jobs)), key=lambda i: -_job_weight(jobs[i].data))
+    compiled = compile_jobs([jobs[i] for i in longest_first], workers, alongside)
+    pdfs: list[bytes] = [b""] * len(jobs)
+    for i, pdf in zip(longest_first, compiled, strict=True):
+        pdfs[i] = pdf
+    chunks = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]
+    tables = {t["anchor"]: t for t in data["tables"]}
+    stamps = _stamps(chunks, tables)
+    base_pdf = compile_jobs([TypstJob({**data, "tables": [], "stamp": stamps}, family, strict, tags=False)])[0]
+    base = PdfReader(io.BytesIO(base_pdf))
+    first = data["tables"][0]["anchor"]
+    if first not in base.named_destinations:
+        raise RenderWarning("Typst 分块排版失败：找不到第一张表的位置")
+    at = base.get_destination_page_number(base.named_destinations[first])
+    if at is None:
+        raise RenderWarning("Typst 分块排版失败：找不到第一张表的位置")
+    writer = PdfWriter(clone_from=base)
+    _underlay(writer, at, chunks)
     writer.add_metadata(
         {
-            "/Title": data["title"],
-            "/Author": data["author"],
             "/Creator": "budgetgen",
             "/Producer": "budgetgen (Typst, pypdf)",
             "/CreationDate": FIXED_DATE,
             "/ModDate": FIXED_DATE,
         }
     )
-    digest = hashlib.sha256(b"".join(order)).digest()[:16]
+    digest = hashlib.sha256(b"".join([base_pdf, *pdfs])).digest()[:16]
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
     writer.root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
     out = io.BytesIO()
@@ -157,25 +165,36 @@ def render_chunked(document: Document, data: dict[str, Any], strict: bool, worke
     return out.getvalue()
 
 
-def _bookmarks(
-    writer: Any, document: Document, front: bytes, chunks: list[bytes], tables_at: int, front_at: int
-) -> None:
-    """One outline: the front matter's, with every chunk's tables under the tables' heading (if any)."""
-    parent = None
+def _underlay(writer: Any, at: int, chunks: list[Any]) -> None:
+    """Draw each chunk page under the stamp page that holds its place (from page ``at`` on).
 
-    def add(entries: list[Any], offset: int, under: Any) -> None:
-        nonlocal parent
-        for title, page, children in entries:
-            node = writer.add_outline_item(title=title, page_number=offset + page, parent=under)
-            if under is None and document.tables_heading and title == document.tables_heading:
-                parent = node
-            add(children, offset, node)
+    The stamp page's own content becomes a form XObject drawn last; the page takes the chunk page's
+    content and resources as they are, so nothing is parsed or renamed.
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-    add(_outline(front), front_at, None)
-    offset = tables_at
-    for chunk in chunks:
-        for title, page, children in _outline(chunk):
-            node = writer.add_outline_item(title=title, page_number=offset + page, parent=parent)
-            for child in children:
-                writer.add_outline_item(title=child[0], page_number=offset + child[1], parent=node)
-        offset += len(_landscape(chunk))
+    def stream(data: bytes) -> Any:
+        obj = DecodedStreamObject()
+        obj.set_data(data)
+        return writer._add_object(obj)
+
+    begin, end = stream(b"q\n"), stream(f"\nQ q {STAMP} Do Q\n".encode())
+    pages = [page for reader in chunks for page in reader.pages]
+    if at + len(pages) > len(writer.pages):
+        raise RenderWarning("Typst 分块排版失败：表页数与占位页数不符")
+    for target, page in zip(writer.pages[at : at + len(pages)], pages, strict=True):
+        form = DecodedStreamObject()
+        form.set_data(target.get_contents().get_data() if target.get_contents() is not None else b"")
+        form[NameObject("/Type")] = NameObject("/XObject")
+        form[NameObject("/Subtype")] = NameObject("/Form")
+        form[NameObject("/BBox")] = target.mediabox
+        form[NameObject("/Resources")] = target["/Resources"] if "/Resources" in target else DictionaryObject()
+        resources = DictionaryObject(page["/Resources"].clone(writer))
+        existing = resources.get("/XObject")
+        xobjects = DictionaryObject(existing.get_object() if existing is not None else {})
+        xobjects[NameObject(STAMP)] = writer._add_object(form)
+        resources[NameObject("/XObject")] = xobjects
+        contents = page.raw_get("/Contents").clone(writer)
+        inner = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+        target[NameObject("/Contents")] = ArrayObject([begin, *inner, end])
+        target[NameObject("/Resources")] = resources
