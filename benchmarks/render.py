@@ -9,8 +9,8 @@ and what ``render --verify`` costs on the Typst output. Targets: Typst <= 0.3x L
 It also renders one unit with 250 / 500 / 1,000 / 2,000 projects (xlsx and html only) and prints the
 seconds per project of each step, and how far the per-project time spreads (target: within 1.5x).
 
-    .venv/bin/python benchmarks/render.py                  # examples + 14 units (~300 pages) + 50 units + big units
-    .venv/bin/python benchmarks/render.py --units 10       # a smaller generated department
+    .venv/bin/python benchmarks/render.py                  # examples, 14 and 50 units, big units
+    .venv/bin/python benchmarks/render.py --units 120 --engines typst  # ~300 pages: the memory goal
     .venv/bin/python benchmarks/render.py --engines typst  # skip WeasyPrint (slow on large departments)
     .venv/bin/python benchmarks/render.py --units --examples 0 --projects 1000  # one 1,000-project unit
 """

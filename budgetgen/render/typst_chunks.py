@@ -24,9 +24,9 @@ from budgetgen.render.paging import FIXED_DATE, RenderWarning, Slice, overhead, 
 from budgetgen.render.typst_compile import TypstJob, compile_jobs
 
 # Measured on the default layout's tables: Typst spends ~125 µs on a row and ~23 µs on each of its cells, so a
-# row weighs 1 + 0.18 per column. A chunk weighs at most CHUNK_WEIGHT (~0.7 s, ~260 MiB in its worker).
+# row weighs 1 + 0.18 per column. A chunk weighs at most CHUNK_WEIGHT (~1 s, ~340 MiB in its worker).
 CELL_WEIGHT = 0.18
-CHUNK_WEIGHT = 5000.0
+CHUNK_WEIGHT = 7000.0
 STAMP = "/BudgetgenTablePage"  # the resource name of the stamp page drawn over a chunk page
 
 
