@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,6 +25,20 @@ DATA = Path(__file__).resolve().parent / "data"
 def run(*args: str | Path) -> Result:
     """Run the budgetgen CLI in-process."""
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def rendered(factory: pytest.TempPathFactory, name: str, source: Path, *flags: str) -> Path:
+    """The folder ``render SOURCE -o FOLDER FLAGS...`` wrote into (a fixture's whole package)."""
+    target = factory.mktemp(name)
+    result = run("render", source, "-o", target, *flags)
+    assert result.exit_code == 0, result.output
+    return target
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The PDF's text page by page with all whitespace removed, so sentences can be matched whole."""
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode("utf-8")
+    return [re.sub(r"\s+", "", page) for page in raw.split("\f")]
 
 
 @pytest.fixture(scope="session")

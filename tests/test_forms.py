@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import EXAMPLES, libreoffice_csv, run
+from tests.conftest import EXAMPLES, libreoffice_csv, pdf_pages, rendered, run
 
 WANYUAN = EXAMPLES / "wanyuan-2023"
 STEM = "203001-2023-预算公开"
@@ -26,10 +26,7 @@ PROJECTS = [
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("forms")
-    result = run("render", WANYUAN, "-o", target, "--profile", "sichuan-performance-2023", "--xlsx", "--pdf")
-    assert result.exit_code == 0, result.output
-    return target
+    return rendered(tmp_path_factory, "forms", WANYUAN, "--profile", "sichuan-performance-2023", "--xlsx", "--pdf")
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +37,7 @@ def book(out: Path) -> Any:
 @pytest.fixture(scope="module")
 def pages(out: Path) -> list[str]:
     """The PDF's text page by page, without whitespace."""
-    pdf = out / f"{STEM}.pdf"
-    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode("utf-8")
-    return [re.sub(r"\s+", "", page) for page in raw.split("\f") if page.strip()]
+    return [page for page in pdf_pages(out / f"{STEM}.pdf") if page]
 
 
 def d(value: Any) -> Decimal:

@@ -7,7 +7,6 @@ text; the "Known flaws" of the published package are checked to be absent.
 from __future__ import annotations
 
 import re
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tests.conftest import EXAMPLES, libreoffice_csv, run
+from tests.conftest import EXAMPLES, libreoffice_csv, pdf_pages, rendered, run
 
 LAIYUAN = EXAMPLES / "laiyuan-2020"
 STEM = "323002-2020-预算公开"
@@ -36,10 +35,7 @@ HEADER_TOP = 4  # title block: (no 附表 number), title, 部门编码及名称 
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("hebei")
-    result = run("render", LAIYUAN, "-o", target, "--profile", "hebei-2020", "--xlsx", "--pdf", "--html")
-    assert result.exit_code == 0, result.output
-    return target
+    return rendered(tmp_path_factory, "hebei", LAIYUAN, "--profile", "hebei-2020", "--xlsx", "--pdf", "--html")
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +46,7 @@ def book(out: Path) -> Any:
 @pytest.fixture(scope="module")
 def text(out: Path) -> str:
     """The PDF's text with line breaks and spaces removed, so sentences can be matched whole."""
-    raw = subprocess.run(["pdftotext", str(out / f"{STEM}.pdf"), "-"], capture_output=True, check=True).stdout
-    return re.sub(r"\s+", "", raw.decode("utf-8"))
+    return "".join(pdf_pages(out / f"{STEM}.pdf"))
 
 
 def body(sheet: Worksheet) -> list[tuple[Any, ...]]:

@@ -8,7 +8,6 @@ document model's audit list); the 目录 and the sentences of the three text par
 from __future__ import annotations
 
 import re
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from budgetgen.package.model import Table
 from budgetgen.package.tables import build_tables
 from budgetgen.pipeline import load_ledger
 from budgetgen.profiles import load_profile
-from tests.conftest import EXAMPLES, run
+from tests.conftest import EXAMPLES, pdf_pages, rendered, run
 
 PROFILE = "henan-2022"
 EXAMPLE = EXAMPLES / "qinglanhu-2022"
@@ -67,10 +66,7 @@ HEADER_TOP = 4
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("henan")
-    result = run("render", EXAMPLE, "-o", target, "--profile", PROFILE, "--xlsx", "--pdf")
-    assert result.exit_code == 0, result.output
-    return target
+    return rendered(tmp_path_factory, "henan", EXAMPLE, "--profile", PROFILE, "--xlsx", "--pdf")
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +77,7 @@ def book(out: Path) -> Any:
 @pytest.fixture(scope="module")
 def text(out: Path) -> str:
     """The PDF's text with all whitespace removed, so sentences can be matched whole."""
-    raw = subprocess.run(["pdftotext", str(out / f"{STEM}.pdf"), "-"], capture_output=True, check=True).stdout
-    return re.sub(r"\s+", "", raw.decode("utf-8"))
+    return "".join(pdf_pages(out / f"{STEM}.pdf"))
 
 
 @pytest.fixture(scope="module")
