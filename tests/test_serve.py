@@ -24,7 +24,7 @@ from budgetgen.io.load import load_budget
 from budgetgen.io.template import render_template
 from budgetgen.serve import work
 from budgetgen.serve.settings import ServeSettings, UnsafeStart
-from tests.conftest import DEMO, GUANGYUAN, ROOT, run
+from tests.conftest import DEMO, EXAMPLES, GUANGYUAN, ROOT, run
 from tests.serving import running
 
 
@@ -292,6 +292,28 @@ def test_next_years_workbook_from_this_years_input(server: tuple[str, Path]) -> 
     general = book["基本信息"]
     assert any(2026 in row for row in general.iter_rows(values_only=True))
     assert set(workdir.iterdir()) == before
+
+
+def test_next_years_notes_are_shown_before_the_download(server: tuple[str, Path]) -> None:
+    """A code renumbered in the new year (BG-E076) is told on a page, with the workbook one click away."""
+    url, workdir = server
+    with httpx.Client(base_url=url, timeout=60) as client:
+        files = {"file": ("budget.yaml", (EXAMPLES / "laiyuan-2020" / "budget.yaml").read_bytes())}
+        fields = {"csrf": csrf_of(client), "profile": "hebei-2020", "year": "2021"}
+        answer = client.post("/new-year", data=fields, files=files)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "BG-E076" in answer.text
+        assert "科目 2089901 在 2021 年科目表中改为 2089999，已改" in answer.text
+        link = re.search(r'href="(/u/[^"]+/next-year\.xlsx)"', answer.text)
+        assert link is not None
+        workbook = client.get(link.group(1))
+        assert workbook.status_code == 200
+        assert "2021" in workbook.headers["content-disposition"]
+        book = openpyxl.load_workbook(io.BytesIO(workbook.content))
+        assert any(2021 in row for row in book["基本信息"].iter_rows(values_only=True))
+    with httpx.Client(base_url=url, timeout=60) as stranger:  # another session does not get it
+        assert stranger.get(link.group(1)).status_code == 404
 
 
 def test_a_second_upload_of_the_same_unit_shows_the_diff(server: tuple[str, Path]) -> None:

@@ -46,6 +46,7 @@ SESSION_COOKIE = "bg_session"
 AUTH_COOKIE = "bg_auth"
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NEXT_YEAR = "next-year.xlsx"  # a new-year workbook kept beside its upload while its notes are read
 PAGE_POLICY = (
     "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
     "form-action 'self'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'"
@@ -230,12 +231,28 @@ def create_app(settings: ServeSettings) -> Starlette:
             data, notes = await run_in_threadpool(
                 work.new_year_workbook, upload.input, upload.name, upload.profile, year
             )
-        finally:
+        except BaseException:
+            store.remove(upload)
+            raise
+        name = f"预算输入表-{year or '下一年'}.xlsx"
+        if data is None or not notes:
             store.remove(upload)
         if data is None:
             return page(request, "findings_only.html", 422, title="无法由上年输入生成新年度输入表", name=upload.name,
                         findings=[d.as_dict() for d in notes])  # fmt: skip
-        return download(data, f"预算输入表-{year or '下一年'}.xlsx", XLSX_TYPE)
+        if not notes:
+            return download(data, name, XLSX_TYPE)
+        # what the carry changed (codes renumbered or removed) is shown before the download, not lost
+        (upload.folder / NEXT_YEAR).write_bytes(data)
+        upload.result = {"next_year": name}
+        return page(request, "new_year.html", upload=upload, name=name, findings=[d.as_dict() for d in notes])
+
+    async def next_year_download(request: Request) -> Response:
+        upload = owned(request)
+        file = upload.folder / NEXT_YEAR
+        if "next_year" not in upload.result or not file.is_file():
+            raise HTTPException(404, "这份新年度输入表已过期或不存在。请重新生成。")
+        return download(file.read_bytes(), upload.result["next_year"], XLSX_TYPE)
 
     async def upload_page(request: Request) -> Response:
         fields, file = await read_form(request)
@@ -412,6 +429,7 @@ def create_app(settings: ServeSettings) -> Starlette:
         Route("/u/{upload}", result_page),
         Route("/u/{upload}/preview", preview),
         Route("/u/{upload}/annotated.xlsx", annotated),
+        Route("/u/{upload}/next-year.xlsx", next_year_download),
         Route("/u/{upload}/render", start_render, methods=["POST"]),
         Route("/u/{upload}/jobs/{job}", job_page),
         Route("/u/{upload}/jobs/{job}/{name}", output_file),
