@@ -296,7 +296,7 @@ def test_next_years_workbook_from_this_years_input(server: tuple[str, Path]) -> 
 
 def test_next_years_notes_are_shown_before_the_download(server: tuple[str, Path]) -> None:
     """A code renumbered in the new year (BG-E076) is told on a page, with the workbook one click away."""
-    url, workdir = server
+    url, _ = server
     with httpx.Client(base_url=url, timeout=60) as client:
         files = {"file": ("budget.yaml", (EXAMPLES / "laiyuan-2020" / "budget.yaml").read_bytes())}
         fields = {"csrf": csrf_of(client), "profile": "hebei-2020", "year": "2021"}
