@@ -177,6 +177,14 @@ def test_pdf_is_tagged_with_embedded_cjk_fonts(guangyuan_typst: Path) -> None:
     assert all("NotoSerifCJK" in f[0] and f[-5] == "yes" and f[-4] == "yes" for f in fonts), listing
 
 
+def test_poppler_reads_the_pdf_without_a_complaint(guangyuan_typst: Path) -> None:
+    """Typst's ``/Suspects false`` made every poppler tool print a syntax error; the file must read clean."""
+    for tool in (["pdftotext", str(guangyuan_typst), "-"], ["pdfinfo", str(guangyuan_typst)]):
+        result = subprocess.run(tool, capture_output=True, text=True, check=True)
+        assert result.stderr == "", (tool[0], result.stderr)
+    assert PdfReader(guangyuan_typst, strict=True).trailer["/Root"]["/MarkInfo"] == {"/Marked": True}
+
+
 def test_every_profile_renders_and_verifies(tmp_path: Path, wanyuan_typst: Path) -> None:
     hebei = render(LAIYUAN, tmp_path, "--engine", "typst", "--xlsx", "--verify", "--profile", "hebei-2020")
     for pdf in (hebei, wanyuan_typst):

@@ -22,6 +22,10 @@ from typing import Any
 PROGRAM = Path(__file__).with_name("package.typ")
 FIXED_TIMESTAMP = 946684800  # 2000-01-01, as the WeasyPrint engine's metadata
 REFUSED = 3  # the exit code of a compile that failed or warned: its reason is on stderr
+# Typst writes the default ``/Suspects false`` into a tagged PDF's MarkInfo, which is valid PDF but makes
+# poppler (pdftotext, pdfinfo …) print "Syntax Error: Suspects object is wrong type" on every use. The
+# entry is dropped for spaces of the same length: every byte offset of the file stays where it was.
+SUSPECTS = b"/MarkInfo<</Marked true/Suspects false>>"
 
 
 class CompileError(Exception):
@@ -58,7 +62,8 @@ def compile_pdf(data: str, fonts: list[str], strict: bool = True, tags: bool = T
         raise CompileError("; ".join(str(w) for w in warnings[:5]))
     if not isinstance(pdf, bytes):  # pragma: no cover - the binding returns bytes without an output path
         raise CompileError("Typst 没有返回 PDF")
-    return pdf
+    quiet = b"/MarkInfo<</Marked true>>"
+    return pdf.replace(SUSPECTS, quiet + b" " * (len(SUSPECTS) - len(quiet)), 1)
 
 
 def main() -> None:
