@@ -27,10 +27,14 @@ def run(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
+# The PDF engine of the layout tests: BUDGETGEN_TEST_ENGINE=typst runs them against Typst (scripts/test does).
+ENGINE = os.environ.get("BUDGETGEN_TEST_ENGINE", "weasyprint")
+
+
 def rendered(factory: pytest.TempPathFactory, name: str, source: Path, *flags: str) -> Path:
-    """The folder ``render SOURCE -o FOLDER FLAGS...`` wrote into (a fixture's whole package)."""
+    """The folder ``render SOURCE -o FOLDER FLAGS...`` wrote into (a fixture's whole package), by ``ENGINE``."""
     target = factory.mktemp(name)
-    result = run("render", source, "-o", target, *flags)
+    result = run("render", source, "-o", target, *flags, *(("--engine", ENGINE) if "--pdf" in flags else ()))
     assert result.exit_code == 0, result.output
     return target
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import EXAMPLES, libreoffice_csv, pdf_pages, rendered, run
+from tests.conftest import ENGINE, EXAMPLES, libreoffice_csv, pdf_pages, rendered, run
 
 WANYUAN = EXAMPLES / "wanyuan-2023"
 STEM = "203001-2023-预算公开"
@@ -197,7 +197,8 @@ def test_pdf_is_landscape_and_deterministic(out: Path, tmp_path: Path) -> None:
 
     reader = PdfReader(out / f"{STEM}.pdf")
     assert all(page.mediabox.width > page.mediabox.height for page in reader.pages)
-    again = run("render", WANYUAN, "-o", tmp_path, "--profile", "sichuan-performance-2023", "--pdf", "--xlsx")
+    flags = ("--profile", "sichuan-performance-2023", "--pdf", "--xlsx", "--engine", ENGINE)
+    again = run("render", WANYUAN, "-o", tmp_path, *flags)
     assert again.exit_code == 0, again.output
     for suffix in (".pdf", ".xlsx"):
         assert (tmp_path / f"{STEM}{suffix}").read_bytes() == (out / f"{STEM}{suffix}").read_bytes()

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tests.conftest import EXAMPLES, libreoffice_csv, pdf_pages, rendered, run
+from tests.conftest import ENGINE, EXAMPLES, libreoffice_csv, pdf_pages, rendered, run
 
 LAIYUAN = EXAMPLES / "laiyuan-2020"
 STEM = "323002-2020-预算公开"
@@ -353,7 +353,7 @@ def test_none_of_the_published_flaws(text: str) -> None:
 def test_pdf_is_deterministic_and_bookmarked(out: Path, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    again = run("render", LAIYUAN, "-o", tmp_path, "--profile", "hebei-2020", "--pdf", "--xlsx")
+    again = run("render", LAIYUAN, "-o", tmp_path, "--profile", "hebei-2020", "--pdf", "--xlsx", "--engine", ENGINE)
     assert again.exit_code == 0, again.output
     for suffix in (".pdf", ".xlsx"):
         assert (tmp_path / f"{STEM}{suffix}").read_bytes() == (out / f"{STEM}{suffix}").read_bytes()
