@@ -145,9 +145,8 @@ def render_pdf_package(
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     if table_rows(document) <= SINGLE_PASS_ROWS:  # small: one pass is as fast, smaller, and fully linked
         return render_chunk(html_for(front=True, slices=None, footers=True), profile, strict).pdf
-    groups = table_groups(
-        document, CHUNKS, MAX_CHUNK_ROWS
-    )  # never by the number of workers: the bytes must not depend on it
+    # never by the number of workers: the bytes must not depend on it
+    groups = table_groups(document, CHUNKS, MAX_CHUNK_ROWS)
     placeholders = {f"table-{t.number}": 0 for t in document.appendix}  # same width as the real numbers, near enough
     front_html = html_for(front=True, slices=(), toc_pages=placeholders, footers=False)
     table_html = [html_for(front=False, slices=group, footers=False) for group in groups]

@@ -23,7 +23,7 @@ from budgetgen.fonts import font_coverage, undrawable
 from budgetgen.package.model import Document, HeaderCell, Look, Paragraph, Section, Table, TablePart
 from budgetgen.render.html import CONTROL, Draft, cell_text, form_split, merged_cells
 from budgetgen.render.paging import SINGLE_PASS_ROWS, RenderWarning, table_rows
-from budgetgen.render.typst_compile import TypstJob, compile_jobs, font_files
+from budgetgen.render.typst_compile import TypstJob, compile_jobs, require_fonts
 
 CONTINUED = "（续）"
 # The few words the page program prints that are not the profile's: as in the HTML templates.
@@ -225,8 +225,7 @@ def render_typst_pdf(
     """
     data = typst_data(document, draft)
     family = document.look.font
-    if not font_files(family):
-        raise RenderWarning(f"找不到字体“{family}”（请安装 fonts-noto-cjk）")
+    require_fonts(family)  # before any compile starts or the glyph check reads the font
     check = partial(_check_glyphs, data, family) if strict else None  # runs while Typst compiles
     if table_rows(document) <= SINGLE_PASS_ROWS:
         return compile_jobs([TypstJob(data, family, strict)], alongside=check)[0]

@@ -141,10 +141,8 @@ def render_chunked(
     stamps = _stamps(chunks, tables)
     base_pdf = compile_jobs([TypstJob({**data, "tables": [], "stamp": stamps}, family, strict, tags=False)])[0]
     base = PdfReader(io.BytesIO(base_pdf))
-    first = data["tables"][0]["anchor"]
-    if first not in base.named_destinations:
-        raise RenderWarning("Typst 分块排版失败：找不到第一张表的位置")
-    at = base.get_destination_page_number(base.named_destinations[first])
+    first = base.named_destinations.get(data["tables"][0]["anchor"])
+    at = None if first is None else base.get_destination_page_number(first)
     if at is None:
         raise RenderWarning("Typst 分块排版失败：找不到第一张表的位置")
     writer = PdfWriter(clone_from=base)
@@ -183,8 +181,9 @@ def _underlay(writer: Any, at: int, chunks: list[Any]) -> None:
     if at + len(pages) > len(writer.pages):
         raise RenderWarning("Typst 分块排版失败：表页数与占位页数不符")
     for target, page in zip(writer.pages[at : at + len(pages)], pages, strict=True):
+        stamp = target.get_contents()
         form = DecodedStreamObject()
-        form.set_data(target.get_contents().get_data() if target.get_contents() is not None else b"")
+        form.set_data(stamp.get_data() if stamp is not None else b"")
         form[NameObject("/Type")] = NameObject("/XObject")
         form[NameObject("/Subtype")] = NameObject("/Form")
         form[NameObject("/BBox")] = target.mediabox

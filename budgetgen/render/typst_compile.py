@@ -43,6 +43,14 @@ def font_files(family: str) -> tuple[Path, ...]:
     return tuple(sorted({Path(line) for line in found.splitlines() if line.strip()}))
 
 
+def require_fonts(family: str) -> tuple[Path, ...]:
+    """The family's font files; none is an error (Typst would fall back to no font at all)."""
+    files = font_files(family)
+    if not files:
+        raise RenderWarning(f"找不到字体“{family}”（请安装 fonts-noto-cjk）")
+    return files
+
+
 @dataclass(frozen=True)
 class TypstJob:
     """One compile: the page program's data, the font family, whether a warning fails it, whether to tag."""
@@ -53,10 +61,7 @@ class TypstJob:
     tags: bool = True
 
     def stdin(self) -> bytes:
-        files = font_files(self.family)
-        if not files:
-            raise RenderWarning(f"找不到字体“{self.family}”（请安装 fonts-noto-cjk）")
-        head = {"fonts": [str(f) for f in files], "strict": self.strict, "tags": self.tags}
+        head = {"fonts": [str(f) for f in require_fonts(self.family)], "strict": self.strict, "tags": self.tags}
         return (json.dumps(head) + "\n" + json.dumps(self.data, ensure_ascii=False)).encode("utf-8")
 
 
@@ -129,8 +134,3 @@ def compile_jobs(
                 future.cancel()
             children.stop()
             raise
-
-
-def compile_data(data: dict[str, Any], family: str, strict: bool = True, tags: bool = True) -> bytes:
-    """One compile of the page program over ``data`` (in a child process)."""
-    return compile_jobs([TypstJob(data, family, strict, tags)])[0]
